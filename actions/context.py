@@ -1,0 +1,44 @@
+"""Reads the context of every message before Rasa predicts: language, privacy link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.language import detect_language, normalise_language
+from bot.settings import get_settings
+
+
+def latest_user_event(tracker: Tracker) -> dict[str, Any]:
+    """The newest `user` event, with its text and the channel's metadata."""
+    return next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+
+
+class ActionReadContext(Action):
+    """Custom slot mapping: keeps `language` and `privacy_url` up to date on each message."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_read_context"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Set the language the prospect asked for or writes in; set the privacy link once."""
+        current = tracker.get_slot("language")
+        requested = None
+        if (tracker.latest_message.get("intent") or {}).get("name") == "switch_language":
+            requested = normalise_language(next(tracker.get_latest_entity_values("language"), None))
+        event = latest_user_event(tracker)
+        metadata = event.get("metadata") or {}
+        language = requested or detect_language(
+            event.get("text") or "", current=current, hint=metadata.get("locale")
+        )
+        events = [] if language == current else [SlotSet("language", language)]
+        if not tracker.get_slot("privacy_url"):
+            events.append(SlotSet("privacy_url", get_settings().privacy_notice_url))
+        return events

@@ -1,0 +1,211 @@
+"""The Rasa side of Tekkie: its virtual environment, training, validation and runtime files.
+
+Rasa 3.6 runs on Python 3.10 in `.venv-rasa`; everything here drives it through its CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.settings import PROJECT_ROOT, Settings
+
+RASA_VENV = PROJECT_ROOT / ".venv-rasa"
+CONFIG_FILE = PROJECT_ROOT / "config.yml"
+DIALOGUES_DIR = PROJECT_ROOT / "dialogues"
+DOMAIN_DIR = DIALOGUES_DIR / "domain"
+DATA_DIR = DIALOGUES_DIR / "data"
+TEST_STORIES_DIR = DIALOGUES_DIR / "tests"
+# Files that change the trained model; a change in any of them means retraining.
+MODEL_INPUTS = (CONFIG_FILE, DOMAIN_DIR, DATA_DIR)
+CHANNEL_CLASS = "integrations.rasa_token_channel.TokenRestInput"
+
+
+class RasaNotInstalledError(RuntimeError):
+    """Raised when `.venv-rasa` is missing; the message says how to create it."""
+
+
+@dataclass(frozen=True)
+class RuntimeFiles:
+    """Endpoint and credential files generated for one Rasa server."""
+
+    endpoints: Path
+    credentials: Path
+
+
+def rasa_executable() -> Path:
+    """The `rasa` command of the Rasa virtual environment."""
+    executable = RASA_VENV / "bin" / "rasa"
+    if not executable.exists():
+        raise RasaNotInstalledError(
+            f"Rasa is not installed in {RASA_VENV}. Run 'make setup' (it needs Python 3.10; "
+            "see scripts/find-python for where it looks)."
+        )
+    return executable
+
+
+def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for Rasa processes: project importable, quiet, no telemetry, no GPU."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "CUDA_VISIBLE_DEVICES": "-1",
+            "LOG_LEVEL_LIBRARIES": "ERROR",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def _input_files() -> list[Path]:
+    files: list[Path] = []
+    for item in MODEL_INPUTS:
+        files.extend(sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item])
+    return files
+
+
+def fingerprint() -> str:
+    """A short hash of everything that shapes the model (paths and contents)."""
+    digest = hashlib.sha256()
+    for path in _input_files():
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(settings: Settings) -> Path:
+    """Where the model for the current dialogue data lives (it may not exist yet)."""
+    return settings.model_dir / f"tekkie-{fingerprint()}.tar.gz"
+
+
+def train(settings: Settings, *, force: bool = False, log_file: Path | None = None) -> Path:
+    """Train the model unless one for exactly this data exists; return its path."""
+    target = model_path(settings)
+    if target.exists() and not force:
+        return target
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(rasa_executable()),
+        "train",
+        "--config", str(CONFIG_FILE),
+        "--domain", str(DOMAIN_DIR),
+        "--data", str(DATA_DIR),
+        "--out", str(settings.model_dir),
+        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    ]  # fmt: skip
+    _run_logged(command, log_file or settings.runtime_dir / "train.log")
+    return target
+
+
+def validate(log_file: Path | None = None) -> str:
+    """Run `rasa data validate`; return its output, raise when it finds errors."""
+    command = [
+        str(rasa_executable()),
+        "data", "validate",
+        "--config", str(CONFIG_FILE),
+        "--domain", str(DOMAIN_DIR),
+        "--data", str(DATA_DIR),
+        "--fail-on-warnings",
+    ]  # fmt: skip
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        env=rasa_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    if log_file:
+        log_file.write_text(output)
+    if result.returncode != 0:
+        raise RuntimeError(f"rasa data validate failed:\n{output[-4000:]}")
+    return output
+
+
+def _run_logged(command: list[str], log_file: Path) -> None:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("w") as log:
+        result = subprocess.run(
+            command,
+            cwd=PROJECT_ROOT,
+            env=rasa_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if result.returncode != 0:
+        tail = log_file.read_text()[-3000:]
+        raise RuntimeError(f"{' '.join(command[:2])} failed (log: {log_file}):\n{tail}")
+
+
+def endpoints_config(settings: Settings) -> dict[str, object]:
+    """Rasa's endpoints: our action server, and Redis or a local SQLite tracker store."""
+    config: dict[str, object] = {"action_endpoint": {"url": settings.action_server_url}}
+    if settings.redis_url:
+        redis = urlsplit(settings.redis_url)
+        common: dict[str, object] = {
+            "url": redis.hostname or "127.0.0.1",
+            "port": redis.port or 6379,
+            "db": int(redis.path.strip("/") or 0),
+        }
+        if redis.password:
+            common["password"] = "${TEKKIE_REDIS_PASSWORD}"  # noqa: S105 - env reference
+        config["tracker_store"] = {"type": "redis", "key_prefix": "tekkie", **common}
+        config["lock_store"] = {"type": "redis", "key_prefix": "tekkie", **common}
+    else:
+        settings.rasa_tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        config["tracker_store"] = {
+            "type": "SQL",
+            "dialect": "sqlite",
+            "db": str(settings.rasa_tracker_db),
+        }
+    return config
+
+
+def write_runtime_files(settings: Settings, directory: Path | None = None) -> RuntimeFiles:
+    """Write endpoints.yml and credentials.yml for Rasa; secrets stay in the environment."""
+    directory = directory or settings.runtime_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    files = RuntimeFiles(directory / "endpoints.yml", directory / "credentials.yml")
+    files.endpoints.write_text(yaml.safe_dump(endpoints_config(settings), sort_keys=False))
+    # The channel reads its token from TEKKIE_RASA_TOKEN (Rasa expands ${...} in this file).
+    credentials = {CHANNEL_CLASS: {"token": "${TEKKIE_RASA_TOKEN}"}}
+    files.credentials.write_text(yaml.safe_dump(credentials, sort_keys=False))
+    return files
+
+
+def rasa_server_command(settings: Settings, files: RuntimeFiles, model: Path) -> list[str]:
+    """The command that starts Rasa bound to the configured host with its API behind the token."""
+    return [
+        str(rasa_executable()),
+        "run",
+        "--enable-api",
+        "--auth-token", settings.rasa_token.get_secret_value(),
+        "--interface", settings.rasa_host,
+        "--port", str(settings.rasa_port),
+        "--model", str(model),
+        "--endpoints", str(files.endpoints),
+        "--credentials", str(files.credentials),
+    ]  # fmt: skip
+
+
+def rasa_server_environment(settings: Settings) -> dict[str, str]:
+    """Environment of the Rasa server process (the channel token, Redis password)."""
+    extra = {"TEKKIE_RASA_TOKEN": settings.rasa_token.get_secret_value()}
+    password = urlsplit(settings.redis_url).password if settings.redis_url else None
+    if password:
+        extra["TEKKIE_REDIS_PASSWORD"] = password
+    return rasa_environment(extra)

@@ -1,0 +1,32 @@
+"""Web chat routes: the chat page and its JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
+
+from bot.conversation import ConversationService, TurnRefusedError
+from integrations.webchat import WebchatRequest, WebchatResponse
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+router = APIRouter()
+_STATUS = {"unavailable": 503, "stale_button": 409}
+
+
+@router.get("/", include_in_schema=False)
+async def chat_page() -> FileResponse:
+    """The chat page a prospect opens."""
+    return FileResponse(STATIC_DIR / "index.html")
+
+
+@router.post("/api/webchat/messages", response_model=WebchatResponse)
+async def post_message(body: WebchatRequest, request: Request) -> WebchatResponse | JSONResponse:
+    """One message from the web chat; answers with Tekkie's replies."""
+    service: ConversationService = request.app.state.conversations
+    try:
+        replies = await service.handle(body.to_inbound())
+    except TurnRefusedError as refused:
+        return JSONResponse({"detail": refused.reply}, status_code=_STATUS.get(refused.reason, 422))
+    return WebchatResponse.from_outbound(replies)

@@ -1,0 +1,69 @@
+"""HTTP client for the internal Rasa server: one user message in, Tekkie's replies out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from bot.messages import Button, OutboundMessage
+
+
+class RasaUnavailableError(RuntimeError):
+    """Rasa could not be reached or failed to handle the message."""
+
+
+class RasaClient:
+    """Talks to Rasa's token-protected `tekkie` channel and its HTTP API."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
+        self._token = token
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def send(
+        self, *, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[OutboundMessage]:
+        """Hand one message to Rasa and return its replies."""
+        body = {"sender": sender_id, "message": text, "metadata": metadata or {}}
+        try:
+            response = await self._http.post(
+                "/webhooks/tekkie/webhook",
+                json=body,
+                headers={"Authorization": f"Bearer {self._token}"},
+            )
+        except httpx.HTTPError as error:
+            raise RasaUnavailableError(f"Rasa unreachable: {error!r}") from error
+        if response.status_code != 200:
+            raise RasaUnavailableError(f"Rasa answered {response.status_code}: {response.text}")
+        return [to_outbound(item) for item in response.json()]
+
+    async def is_ready(self) -> bool:
+        """True when Rasa answers and has a model loaded."""
+        try:
+            response = await self._http.get("/status", params={"token": self._token})
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200 and bool(response.json().get("model_file"))
+
+    async def tracker(self, sender_id: str) -> dict[str, Any]:
+        """The conversation's tracker (slots, events) from Rasa's HTTP API."""
+        response = await self._http.get(
+            f"/conversations/{sender_id}/tracker", params={"token": self._token}
+        )
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+
+def to_outbound(item: dict[str, Any]) -> OutboundMessage:
+    """Translate one Rasa REST reply into Tekkie's message type."""
+    buttons = tuple(
+        Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+        for b in item.get("buttons") or []
+        if b.get("payload")
+    )
+    return OutboundMessage(text=str(item.get("text") or ""), buttons=buttons)
