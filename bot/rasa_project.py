@@ -163,8 +163,9 @@ def endpoints_config(settings: Settings) -> dict[str, object]:
         }
         if redis.password:
             common["password"] = "${TEKKIE_REDIS_PASSWORD}"  # noqa: S105 - env reference
-        config["tracker_store"] = {"type": "redis", "key_prefix": "tekkie", **common}
-        config["lock_store"] = {"type": "redis", "key_prefix": "tekkie", **common}
+        prefix = settings.redis_key_prefix
+        config["tracker_store"] = {"type": "redis", "key_prefix": prefix, **common}
+        config["lock_store"] = {"type": "redis", "key_prefix": prefix, **common}
     else:
         settings.rasa_tracker_db.parent.mkdir(parents=True, exist_ok=True)
         config["tracker_store"] = {

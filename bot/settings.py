@@ -30,6 +30,7 @@ class Settings(BaseSettings):
         default=None, description="Run migrations at start-up; default: only for SQLite."
     )
     redis_url: str | None = None
+    redis_key_prefix: str = Field(default="tekkie", pattern=r"^[A-Za-z0-9]+$")  # Rasa: alphanumeric
 
     app_host: str = "127.0.0.1"
     app_port: int = Field(default=8000, ge=1, le=65535)

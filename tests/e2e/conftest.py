@@ -1,0 +1,61 @@
+"""The real stack, once per storage setup: embedded (SQLite) and production-like (PostgreSQL+Redis)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.conftest import _scratch_database
+from tests.e2e.stack import Stack, listening_addresses, make_stack, start, stop
+
+LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1 in /proc/net
+
+
+@pytest.fixture(
+    scope="session",
+    params=[
+        pytest.param("embedded", marks=pytest.mark.rasa),
+        pytest.param("production", marks=[pytest.mark.rasa, pytest.mark.postgres,
+                                           pytest.mark.redis]),
+    ],
+)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """`tekkie run` with Rasa, actions and app; stopped with Ctrl-C after the session."""
+    workdir: Path = tmp_path_factory.mktemp(request.param)
+    if request.param == "embedded":
+        yield from _run(make_stack(workdir))
+        return
+    redis_url = request.getfixturevalue("redis_server_url")
+    prefix = f"tekkietest{uuid.uuid4().hex[:8]}"
+    database = _scratch_database(request.getfixturevalue("postgres_server_url"))
+    try:
+        overrides = {"DATABASE_URL": next(database), "REDIS_URL": redis_url,
+                     "REDIS_KEY_PREFIX": prefix}
+        yield from _run(make_stack(workdir, **overrides))
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+        database.close()
+
+
+def _run(stack: Stack) -> Iterator[Stack]:
+    start(stack)
+    ports = (stack.settings.app_port, stack.settings.rasa_port, stack.settings.action_port)
+    yield stack
+    assert stop(stack) == 0, "tekkie run did not stop cleanly on Ctrl-C"
+    for port in ports:
+        assert listening_addresses(port) == set(), f"port {port} still open after Ctrl-C"
+
+
+@pytest.fixture
+def sender() -> str:
+    """A new conversation id for each test."""
+    return f"test-{uuid.uuid4().hex[:12]}"

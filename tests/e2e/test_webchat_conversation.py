@@ -1,0 +1,171 @@
+"""Conversations through POST /api/webchat/messages against real Rasa, actions and app."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import LOOPBACK
+from tests.e2e.stack import Stack, listening_addresses
+
+MENU = ["/ask_careers", "/ask_assessment", "/ask_support", "/book_intake", "/talk_to_person"]
+
+
+def payloads(message: dict) -> list[str]:
+    return [b["payload"] for b in message["buttons"]]
+
+
+def test_dutch_greeting_has_privacy_notice_and_menu(stack: Stack, sender: str) -> None:
+    greeting, menu = stack.say(sender, text="hoi")
+    assert greeting["text"].startswith("Hoi!")
+    assert f"{stack.app_url}/privacy" in greeting["text"]
+    assert menu["text"] == "Waar kan ik je mee helpen?"
+    assert payloads(menu) == MENU
+    assert [b["title"] for b in menu["buttons"]][0] == "💼 Banen in de IT"
+
+
+def test_english_greeting_in_english(stack: Stack, sender: str) -> None:
+    greeting, menu = stack.say(sender, text="hello")
+    assert greeting["text"].startswith("Hi!")
+    assert "privacy" in greeting["text"].lower()
+    assert menu["text"] == "What can I help you with?"
+    assert payloads(menu) == MENU
+    assert "🙋 Talk to a person" in [b["title"] for b in menu["buttons"]]
+
+
+def test_the_privacy_link_works(stack: Stack) -> None:
+    page = httpx.get(f"{stack.app_url}/privacy")
+    assert page.status_code == 200
+    assert "Privacy" in page.text
+
+
+def test_switching_language_on_request_and_back(stack: Stack, sender: str) -> None:
+    stack.say(sender, text="hoi")
+    switched, menu = stack.say(sender, text="English please")
+    assert "English" in switched["text"]
+    assert menu["text"] == "What can I help you with?"
+    careers = stack.say(sender, payload="/ask_careers")
+    assert "programmer" in careers[0]["text"]  # stays English on a button press
+    back = stack.say(sender, text="Nederlands")
+    assert "Nederlands" in back[0]["text"]
+    assert back[1]["text"] == "Waar kan ik je mee helpen?"
+
+
+def test_replies_follow_the_language_the_prospect_writes_in(stack: Stack, sender: str) -> None:
+    stack.say(sender, text="hoi")
+    answer = stack.say(sender, text="can I talk to a person?")
+    assert "someone from the school" in answer[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "dutch", "english"),
+    [
+        ("/ask_careers", "programmeur", "programmer"),
+        ("/ask_assessment", "opleiding", "track"),
+        ("/ask_support", "lening zonder rente", "interest-free loan"),
+        ("/book_intake", "intake", "intake"),
+        ("/talk_to_person", "medewerker", "someone from the school"),
+    ],
+)
+def test_each_menu_entry_answers_honestly_in_both_languages(
+    stack: Stack, sender: str, payload: str, dutch: str, english: str
+) -> None:
+    for greeting, word, anything_else in (
+        ("hoi", dutch, "Kan ik je ergens anders mee helpen?"),
+        ("hello", english, "Can I help you with something else?"),
+    ):
+        conversation = f"{sender}-{greeting}"
+        stack.say(conversation, text=greeting)
+        answer, more = stack.say(conversation, payload=payload)
+        assert word in answer["text"]
+        assert "🛠️" in answer["text"]  # says honestly that it is coming
+        assert more["text"] == anything_else
+        assert payloads(more) == MENU
+
+
+def test_typed_menu_choices_are_understood(stack: Stack, sender: str) -> None:
+    answer = stack.say(sender, text="welke opleiding past bij mij?")
+    assert "test" in answer[0]["text"]
+    answer = stack.say(sender, text="how do I pay for the training")
+    assert "interest-free loan" in answer[0]["text"]
+
+
+@pytest.mark.parametrize(("greeting", "sorry"), [("hoi", "Sorry, dat"), ("hello", "Sorry, I")])
+def test_fallback_is_friendly_and_offers_the_menu(
+    stack: Stack, sender: str, greeting: str, sorry: str
+) -> None:
+    stack.say(sender, text=greeting)
+    (fallback,) = stack.say(sender, text="qwzx plorf vrrmb")
+    assert fallback["text"].startswith(sorry)
+    assert payloads(fallback) == MENU
+
+
+def test_a_button_payload_is_accepted_only_after_it_was_offered(stack: Stack, sender: str) -> None:
+    refused = stack.send(sender, payload="/book_intake", locale="en-GB")
+    assert refused.status_code == 409
+    assert "button" in refused.json()["detail"]
+    stack.say(sender, text="hello")
+    assert stack.send(sender, payload="/book_intake").status_code == 200
+    forged = stack.send(sender, payload='/book_intake{"slot": 1}')
+    assert forged.status_code == 409
+
+
+def test_typed_rasa_payloads_are_plain_text(stack: Stack, sender: str) -> None:
+    stack.say(sender, text="hoi")
+    stack.say(sender, text='/greet{"language": "en"}')
+    latest = stack.tracker(sender)["latest_message"]
+    assert latest["text"] == 'greet{"language": "en"}'
+    assert len(latest["intent_ranking"]) > 1  # classified by NLU, not unpacked as an intent
+    assert latest["entities"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"text": "   "}, 422),
+        ({"text": "x" * 2001}, 422),
+        ({}, 422),
+        ({"text": "hoi", "payload": "/greet"}, 422),
+    ],
+)
+def test_bad_input_gets_a_clear_error(stack: Stack, sender: str, body: dict, status: int) -> None:
+    response = stack.send(sender, **body)
+    assert response.status_code == status
+    assert isinstance(response.json()["detail"], str)
+    assert response.json()["detail"]
+
+
+def test_bad_sender_id_is_refused(stack: Stack) -> None:
+    response = stack.send("../../etc/passwd", text="hoi")
+    assert response.status_code == 422
+
+
+def test_health_reports_database_and_rasa(stack: Stack) -> None:
+    response = httpx.get(f"{stack.app_url}/health")
+    assert response.json() == {"status": "ok", "database": "up", "rasa": "up"}
+
+
+def test_rasa_and_actions_listen_on_loopback_only(stack: Stack) -> None:
+    for port in (stack.settings.rasa_port, stack.settings.action_port):
+        addresses = listening_addresses(port)
+        assert addresses
+        assert addresses <= LOOPBACK
+
+
+def test_rasa_refuses_requests_without_the_token(stack: Stack) -> None:
+    rasa = stack.settings.rasa_url
+    assert httpx.get(f"{rasa}/status").status_code == 401
+    assert httpx.get(f"{rasa}/status", params={"token": "wrong"}).status_code == 401
+    webhook = f"{rasa}/webhooks/tekkie/webhook"
+    body = {"sender": "intruder", "message": "hoi"}
+    assert httpx.post(webhook, json=body).status_code == 401
+    wrong = {"Authorization": "Bearer wrong"}
+    assert httpx.post(webhook, json=body, headers=wrong).status_code == 401
+    assert httpx.post(f"{rasa}/webhooks/rest/webhook", json=body).status_code == 404
+
+
+def test_chat_page_is_served(stack: Stack) -> None:
+    page = httpx.get(f"{stack.app_url}/")
+    assert page.status_code == 200
+    assert 'id="chat-input"' in page.text
+    assert httpx.get(f"{stack.app_url}/static/chat.js").status_code == 200
