@@ -19,8 +19,11 @@ def tracker_for(
     slots: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": entities or []}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+    }
     events = [{"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
     return Tracker("webchat:u1", slots or {}, latest, events, False, None, {}, "action_listen")
 

@@ -46,8 +46,17 @@ def test_channel_hint_decides_only_when_the_text_does_not() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("English", "en"), ("engels", "en"), ("nl", "nl"), ("Dutch", "nl"), ("en-US", "en"),
-     ("fr", None), ("", None), (None, None), (3, None)],
+    [
+        ("English", "en"),
+        ("engels", "en"),
+        ("nl", "nl"),
+        ("Dutch", "nl"),
+        ("en-US", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+        (3, None),
+    ],
 )
 def test_normalise_language(value: object, expected: str | None) -> None:
     assert normalise_language(value) == expected

@@ -1,4 +1,4 @@
-"""The real stack, once per storage setup: embedded (SQLite) and production-like (PostgreSQL+Redis)."""
+"""The real stack per storage setup: embedded (SQLite) and production-like (PostgreSQL+Redis)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1
     scope="session",
     params=[
         pytest.param("embedded", marks=pytest.mark.rasa),
-        pytest.param("production", marks=[pytest.mark.rasa, pytest.mark.postgres,
-                                           pytest.mark.redis]),
+        pytest.param(
+            "production", marks=[pytest.mark.rasa, pytest.mark.postgres, pytest.mark.redis]
+        ),
     ],
 )
 def stack(
@@ -35,8 +36,11 @@ def stack(
     prefix = f"tekkietest{uuid.uuid4().hex[:8]}"
     database = _scratch_database(request.getfixturevalue("postgres_server_url"))
     try:
-        overrides = {"DATABASE_URL": next(database), "REDIS_URL": redis_url,
-                     "REDIS_KEY_PREFIX": prefix}
+        overrides = {
+            "DATABASE_URL": next(database),
+            "REDIS_URL": redis_url,
+            "REDIS_KEY_PREFIX": prefix,
+        }
         yield from _run(make_stack(workdir, **overrides))
     finally:
         client = redis.Redis.from_url(redis_url)

@@ -95,7 +95,10 @@ def start(stack: Stack, timeout: float = 300.0) -> Stack:
     stack.output.parent.mkdir(parents=True, exist_ok=True)
     with stack.output.open("wb") as out:
         stack.process = subprocess.Popen(
-            [str(TEKKIE), "run", "--no-train"], env=stack.env, stdout=out, stderr=subprocess.STDOUT,
+            [str(TEKKIE), "run", "--no-train"],
+            env=stack.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             cwd=PROJECT_ROOT,
         )
     deadline = time.monotonic() + timeout
@@ -109,7 +112,9 @@ def start(stack: Stack, timeout: float = 300.0) -> Stack:
             pass
         time.sleep(0.5)
     stop(stack)
-    raise RuntimeError(f"tekkie run not healthy in {timeout} s:\n{stack.output.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"tekkie run not healthy in {timeout} s:\n{stack.output.read_text()[-3000:]}"
+    )
 
 
 def stop(stack: Stack, timeout: float = 60.0) -> int:
