@@ -135,6 +135,20 @@ def validate(log_file: Path | None = None) -> str:
     return output
 
 
+def test_stories(settings: Settings, out_dir: Path) -> None:
+    """Run Rasa's test stories against the current model; raise on any wrong prediction."""
+    command = [
+        str(rasa_executable()),
+        "test", "core",
+        "--model", str(train(settings)),
+        "--stories", str(TEST_STORIES_DIR),
+        "--out", str(out_dir),
+        "--fail-on-prediction-errors",
+        "--no-plot",
+    ]  # fmt: skip
+    _run_logged(command, out_dir / "rasa-test.log")
+
+
 def _run_logged(command: list[str], log_file: Path) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("w") as log:
