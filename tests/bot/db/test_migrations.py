@@ -3,6 +3,11 @@ from sqlalchemy import inspect
 from bot.db import migrate
 from bot.db.engine import make_engine
 
+EXPECTED_TABLES = {
+    "conversations", "leads", "lead_status_changes", "staff_members", "availabilities",
+    "availability_exceptions", "intake_slots", "bookings", "booking_events", "outbox_messages",
+}
+
 
 def test_upgrade_creates_the_schema_and_downgrade_removes_it(database_url: str) -> None:
     engine = make_engine(database_url)
@@ -10,10 +15,10 @@ def test_upgrade_creates_the_schema_and_downgrade_removes_it(database_url: str) 
 
     migrate.upgrade(database_url)
     assert migrate.current_revision(engine) == migrate.head_revision(database_url)
-    assert "conversations" in inspect(engine).get_table_names()
+    assert set(inspect(engine).get_table_names()) >= EXPECTED_TABLES
 
     migrate.downgrade(database_url, "base")
-    assert "conversations" not in inspect(engine).get_table_names()
+    assert not set(inspect(engine).get_table_names()) & EXPECTED_TABLES
 
     migrate.upgrade(database_url)  # and back up again: migrations are repeatable
     assert "conversations" in inspect(engine).get_table_names()

@@ -1,0 +1,60 @@
+"""SQLAlchemy 2 models of Tekkie's own database (the shared leads database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Integer, String, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC, the only time Tekkie stores."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on PostgreSQL and on SQLite alike.
+
+    SQLite keeps no time zone, so values are normalised to UTC before storing and marked
+    as UTC when read. Naive datetimes are refused: they are always a bug here.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        """Store as UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: use an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Read as aware UTC."""
+        if value is None:
+            return None
+        result: datetime = value
+        return result.replace(tzinfo=UTC) if result.tzinfo is None else result.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base class of all models; Alembic reads its metadata."""
+
+
+class Conversation(Base):
+    """One prospect's conversation on one channel, with what the app must remember between turns."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "channel_user_id", name="uq_conversation_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    channel_user_id: Mapped[str] = mapped_column(String(128))
+    # Button payloads Tekkie offered most recently; only these may come back as payloads.
+    offered_payloads: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
