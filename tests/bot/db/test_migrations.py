@@ -4,8 +4,16 @@ from bot.db import migrate
 from bot.db.engine import make_engine
 
 EXPECTED_TABLES = {
-    "conversations", "leads", "lead_status_changes", "staff_members", "availabilities",
-    "availability_exceptions", "intake_slots", "bookings", "booking_events", "outbox_messages",
+    "conversations",
+    "leads",
+    "lead_status_changes",
+    "staff_members",
+    "availabilities",
+    "availability_exceptions",
+    "intake_slots",
+    "bookings",
+    "booking_events",
+    "outbox_messages",
 }
 
 

@@ -1,0 +1,42 @@
+"""Repository functions for leads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Lead, LeadStatus, LeadStatusChange, utcnow
+
+
+def find_lead(session: Session, *, channel: str, channel_user_id: str) -> Lead | None:
+    """The lead of this channel user, if they consented before."""
+    query = select(Lead).where(Lead.channel == channel, Lead.channel_user_id == channel_user_id)
+    return session.scalars(query).first()
+
+
+def create_lead(
+    session: Session,
+    *,
+    channel: str,
+    channel_user_id: str,
+    consent_version: str,
+    language: str = "nl",
+    consent_at: datetime | None = None,
+    campaign: str | None = None,
+) -> Lead:
+    """Store a new lead at the moment of consent."""
+    lead = Lead(
+        channel=channel,
+        channel_user_id=channel_user_id,
+        consent_version=consent_version,
+        consent_at=consent_at or utcnow(),
+        language=language,
+        campaign=campaign,
+        status=LeadStatus.NEW,
+    )
+    lead.status_history.append(LeadStatusChange(status=LeadStatus.NEW))
+    session.add(lead)
+    session.flush()
+    return lead

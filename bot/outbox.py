@@ -1,0 +1,153 @@
+"""The outbox: enqueue durable messages in the caller's transaction; workers deliver them.
+
+Several workers may run at once on PostgreSQL: claiming uses `FOR UPDATE SKIP LOCKED`, and a
+claim is a lease (`locked_until`), so a worker that dies mid-send loses nothing: the message is
+claimed again when the lease ends. SQLite ignores FOR UPDATE; run one worker there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.models import OutboxMessage, OutboxStatus, utcnow
+
+log = structlog.get_logger(__name__)
+LEASE = timedelta(minutes=2)
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+
+
+class Sender(Protocol):
+    """Delivers one outbox message on one channel; raises on failure."""
+
+    def send(self, message: OutboxMessage) -> None:
+        """Deliver or raise."""
+
+
+class UnsendableError(Exception):
+    """The channel can never deliver this message (retrying would not help)."""
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    audience: str,
+    channel: str,
+    recipient: str,
+    payload: dict[str, Any],
+    due_at: datetime | None = None,
+    booking_id: int | None = None,
+) -> OutboxMessage:
+    """Add a message unless one with the same idempotency key exists; return the stored one."""
+    existing = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+    ).first()
+    if existing is not None:
+        return existing
+    due = due_at or utcnow()
+    message = OutboxMessage(
+        idempotency_key=key, kind=kind, audience=audience, channel=channel, recipient=recipient,
+        payload=payload, due_at=due, next_attempt_at=due, booking_id=booking_id,
+    )  # fmt: skip
+    session.add(message)
+    session.flush()
+    return message
+
+
+def cancel_pending(session: Session, *, booking_id: int, kinds: tuple[str, ...]) -> int:
+    """Cancel not-yet-sent messages of a booking (e.g. its reminders); return how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.booking_id == booking_id,
+            OutboxMessage.kind.in_(kinds),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_due(session: Session, *, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+    """Lease up to `limit` due messages to this worker (skipping rows others hold)."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.status == OutboxStatus.PENDING)
+                & (OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.locked_until < now),
+            )
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    messages = list(session.scalars(query))
+    for message in messages:
+        message.status = OutboxStatus.SENDING
+        message.locked_until = now + LEASE
+        message.attempts += 1
+    return messages
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt: 30 s, 1 min, 2 min, ... capped at an hour."""
+    wait: timedelta = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return wait
+
+
+class OutboxWorker:
+    """Claims due messages, sends them through the channel's sender, records the outcome."""
+
+    def __init__(self, sessions: sessionmaker[Session], senders: Mapping[str, Sender]) -> None:
+        self._sessions = sessions
+        self._senders = senders
+
+    def run_once(self, *, now: datetime | None = None, limit: int = 20) -> int:
+        """Deliver what is due now; return how many messages were handled."""
+        now = now or utcnow()
+        with self._sessions.begin() as session:
+            claimed = [m.id for m in claim_due(session, now=now, limit=limit)]
+        for message_id in claimed:
+            self._deliver(message_id, now)
+        return len(claimed)
+
+    def _deliver(self, message_id: int, now: datetime) -> None:
+        with self._sessions() as session:
+            message = session.get_one(OutboxMessage, message_id)
+            session.expunge(message)
+        error: str | None = None
+        unsendable = False
+        sender = self._senders.get(message.channel)
+        try:
+            if sender is None:
+                raise UnsendableError(f"no sender for channel {message.channel!r}")
+            sender.send(message)
+        except UnsendableError as failure:
+            error, unsendable = str(failure), True
+        except Exception as failure:  # noqa: BLE001 - any send failure is retried
+            error = f"{type(failure).__name__}: {failure}"
+        with self._sessions.begin() as session:
+            stored = session.get_one(OutboxMessage, message_id)
+            stored.locked_until = None
+            stored.last_error = error
+            if error is None:
+                stored.status, stored.sent_at = OutboxStatus.SENT, utcnow()
+            elif unsendable:
+                stored.status = OutboxStatus.UNSENDABLE
+            elif stored.attempts >= stored.max_attempts:
+                stored.status = OutboxStatus.FAILED
+            else:
+                stored.status = OutboxStatus.PENDING
+                stored.next_attempt_at = now + backoff(stored.attempts)
+        log.info("outbox.delivered" if error is None else "outbox.failed",
+                 id=message_id, kind=message.kind, error=error)  # fmt: skip
