@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -132,9 +132,10 @@ def test_reschedule_to_a_taken_slot_keeps_the_old_booking(sessions: sessionmaker
         lead, other = make_lead(session, "a"), make_lead(session, "b")
         booking = service.book(session, lead=lead, slot_id=mine)
         service.book(session, lead=other, slot_id=theirs)
-    with pytest.raises(service.SlotTakenError), sessions.begin() as session:
+    with sessions.begin() as session:
         lead = session.get_one(Lead, booking.lead_id)
-        service.reschedule(session, lead=lead, new_slot_id=theirs)
+        with pytest.raises(service.SlotTakenError):
+            service.reschedule(session, lead=lead, new_slot_id=theirs)
     with sessions.begin() as session:
         assert session.get_one(Booking, booking.id).status == "active"
         assert session.get_one(IntakeSlot, mine).booked == 1
