@@ -13,6 +13,10 @@ from bot.language import detect_language, normalise_language
 from bot.settings import get_settings
 
 
+# Form answers that say nothing about the language (names, e-mail addresses, phone numbers).
+ANSWERS_WITHOUT_LANGUAGE = frozenset({"full_name", "contact"})
+
+
 def latest_user_event(tracker: Tracker) -> dict[str, Any]:
     """The newest `user` event, with its text and the channel's metadata."""
     return next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
@@ -29,6 +33,11 @@ class ActionReadContext(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         """Set the language the prospect asked for or writes in; set the privacy link once."""
+        events: list[dict[str, Any]] = []
+        if not tracker.get_slot("privacy_url"):
+            events.append(SlotSet("privacy_url", get_settings().privacy_notice_url))
+        if tracker.get_slot("requested_slot") in ANSWERS_WITHOUT_LANGUAGE:
+            return events  # "fatima@example.nl" is an address, not a wish to speak Dutch
         current = tracker.get_slot("language")
         requested = None
         if (tracker.latest_message.get("intent") or {}).get("name") == "switch_language":
@@ -38,7 +47,6 @@ class ActionReadContext(Action):
         language = requested or detect_language(
             event.get("text") or "", current=current, hint=metadata.get("locale")
         )
-        events = [] if language == current else [SlotSet("language", language)]
-        if not tracker.get_slot("privacy_url"):
-            events.append(SlotSet("privacy_url", get_settings().privacy_notice_url))
+        if language != current:
+            events.insert(0, SlotSet("language", language))
         return events

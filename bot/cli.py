@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from bot import rasa_project, services
+from bot.cli_scheduling import app as scheduling_app
 from bot.db import migrate
 from bot.db.engine import make_engine
 from bot.settings import PROJECT_ROOT, Settings, get_settings
@@ -20,6 +21,7 @@ from bot.settings import PROJECT_ROOT, Settings, get_settings
 app = typer.Typer(help="Tekkie: the IT-retraining chat assistant.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(scheduling_app, name="slots")
 
 
 class Service(StrEnum):

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     action_host: str = "127.0.0.1"
     action_port: int = Field(default=5055, ge=1, le=65535)
 
+    outbox_worker_interval: float = Field(
+        default=2.0, ge=0, description="Seconds between outbox runs in each app; 0 disables."
+    )
+    demo_slots: bool | None = Field(
+        default=None, description="Seed a week of demo intake slots; default: embedded only."
+    )
+
     model_dir: Path = PROJECT_ROOT / "models"
     runtime_dir: Path = PROJECT_ROOT / "var" / "run"
     privacy_url: str | None = None
@@ -76,6 +83,13 @@ class Settings(BaseSettings):
     def should_auto_migrate(self) -> bool:
         """Whether the app migrates the database itself at start-up."""
         return self.is_sqlite if self.db_auto_migrate is None else self.db_auto_migrate
+
+    @property
+    def should_seed_demo_slots(self) -> bool:
+        """Whether start-up seeds demo slots (the embedded development default)."""
+        if self.demo_slots is not None:
+            return self.demo_slots
+        return self.is_sqlite and self.environment == "development"
 
     @property
     def rasa_url(self) -> str:

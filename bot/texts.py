@@ -1,33 +1,65 @@
-"""The few sentences the app itself says (not Rasa): errors and apologies, in both languages."""
+"""The sentences Tekkie's code says, loaded from dialogues/content/messages.yml (both languages).
+
+The file is checked when this module loads: every message needs `nl` and `en`, and both
+variants must use the same {placeholders}, so a typo stops Tekkie at start-up, not mid-chat.
+"""
 
 from __future__ import annotations
 
-from bot.language import Lang
+import string
+from functools import lru_cache
+from pathlib import Path
 
-TEXTS: dict[str, dict[Lang, str]] = {
-    "empty": {
-        "nl": "Je bericht is leeg. Typ een vraag, of kies een knop.",
-        "en": "Your message is empty. Type a question, or pick a button.",
-    },
-    "too_long": {
-        "nl": "Dat is een lang bericht! Kun je je vraag korter maken (hooguit {limit} tekens)?",
-        "en": "That's a long message! Could you ask it more briefly (at most {limit} characters)?",
-    },
-    "stale_button": {
-        "nl": "Die knop werkt niet meer. Kies een van de nieuwste knoppen, of typ je vraag.",
-        "en": "That button no longer works. Pick one of the newest buttons, or type your question.",
-    },
-    "unavailable": {
-        "nl": "Sorry, Tekkie is even niet bereikbaar. Probeer het over een paar minuten nog eens.",
-        "en": "Sorry, Tekkie can't be reached right now. Please try again in a few minutes.",
-    },
-    "no_reply": {
-        "nl": "Sorry, daar ging iets mis aan mijn kant. Wil je het nog eens proberen?",
-        "en": "Sorry, something went wrong on my side. Would you try that again?",
-    },
-}
+import yaml
+
+from bot.language import SUPPORTED, Lang
+from bot.settings import PROJECT_ROOT
+
+MESSAGES_FILE = PROJECT_ROOT / "dialogues" / "content" / "messages.yml"
 
 
-def say(key: str, language: Lang, **values: object) -> str:
-    """The text `key` in `language`, with {placeholders} filled in."""
-    return TEXTS[key][language].format(**values)
+class ContentError(ValueError):
+    """A content file is invalid; the message names the file and the field."""
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def load_messages(path: Path = MESSAGES_FILE) -> dict[str, dict[Lang, str]]:
+    """Read and check a messages file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ContentError(f"{path}: cannot read: {error}") from error
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, dict):
+        raise ContentError(f"{path}: needs a 'messages' mapping")
+    result: dict[str, dict[Lang, str]] = {}
+    for key, variants in messages.items():
+        if not isinstance(key, str):  # YAML reads a bare yes/no/on/off key as a boolean
+            raise ContentError(f"{path}: message name {key!r} must be text (quote it)")
+        if not isinstance(variants, dict):
+            raise ContentError(f"{path}: messages.{key} needs 'nl' and 'en'")
+        texts: dict[Lang, str] = {}
+        for language in SUPPORTED:
+            text = variants.get(language)
+            if not isinstance(text, str) or not text.strip():
+                raise ContentError(f"{path}: messages.{key}.{language} is missing or empty")
+            texts[language] = text.strip()
+        if _placeholders(texts["nl"]) != _placeholders(texts["en"]):
+            raise ContentError(f"{path}: messages.{key}: nl and en use different placeholders")
+        result[str(key)] = texts
+    return result
+
+
+@lru_cache(maxsize=1)
+def messages() -> dict[str, dict[Lang, str]]:
+    """All messages, loaded once per process."""
+    return load_messages()
+
+
+def say(key: str, language: str | None, **values: object) -> str:
+    """The message `key` in `language` (Dutch when unknown), placeholders filled in."""
+    lang: Lang = "en" if language == "en" else "nl"
+    return messages()[key][lang].format(**values)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from bot.messages import InboundMessage, OutboundMessage
 
 CHANNEL = "webchat"
+SENDER_ID = r"^[A-Za-z0-9_.:-]+$"
 
 
 class WebchatButton(BaseModel):
@@ -28,7 +29,7 @@ class WebchatMessage(BaseModel):
 class WebchatRequest(BaseModel):
     """`POST /api/webchat/messages`: typed text or a pressed button's payload, not both."""
 
-    sender_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    sender_id: str = Field(min_length=1, max_length=64, pattern=SENDER_ID)
     text: str | None = Field(default=None, max_length=20_000)
     payload: str | None = Field(default=None, min_length=1, max_length=500)
     locale: str | None = Field(default=None, max_length=35)

@@ -7,6 +7,7 @@ the outbox messages (confirmation, reminders, staff notice) commit together or n
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from bot.db.models import (
     LeadStatusChange,
     utcnow,
 )
+from bot.notifications import prospect_text, staff_text
 
 REMINDERS = {"reminder_24h": timedelta(hours=24), "reminder_2h": timedelta(hours=2)}
 STAFF_CHANNEL = "staff"
@@ -85,15 +87,23 @@ def _set_lead_status(lead: Lead, status: LeadStatus) -> None:
         lead.status_history.append(LeadStatusChange(status=status))
 
 
-def _schedule_messages(session: Session, booking: Booking, lead: Lead, event: str) -> None:
+def _schedule_messages(
+    session: Session, booking: Booking, lead: Lead, event: str, base_url: str | None
+) -> None:
     """Confirmation now, reminders before the start, and a notice for the staff."""
     slot = booking.slot
-    data = {"booking_id": booking.id, "slot_id": slot.id, "language": lead.language}
+    session.flush()
+    ics_url = f"{base_url}/calendar/{booking.calendar_token}.ics" if base_url else None
 
     def to_prospect(kind: str, key: str, due_at: datetime | None = None) -> None:
+        text = prospect_text(
+            kind, language=lead.language, name=lead.display_name, ics_url=ics_url,
+            starts_at=slot.starts_at, mode=slot.mode, location=slot.location,
+        )  # fmt: skip
         outbox.enqueue(
             session, key=key, kind=kind, audience="prospect", channel=lead.channel,
-            recipient=lead.channel_user_id, payload=data, due_at=due_at, booking_id=booking.id,
+            recipient=lead.channel_user_id, due_at=due_at, booking_id=booking.id,
+            payload={"text": text, "booking_id": booking.id, "language": lead.language},
         )  # fmt: skip
 
     to_prospect(f"{event}_confirmation", f"booking:{booking.id}:{event}:prospect")
@@ -102,14 +112,36 @@ def _schedule_messages(session: Session, booking: Booking, lead: Lead, event: st
         due = slot.starts_at - before
         if due > now:
             to_prospect(kind, f"booking:{booking.id}:{kind}", due)
+    _notify_staff(session, booking, lead, f"staff_{event}")
+
+
+def _notify_staff(session: Session, booking: Booking, lead: Lead, kind: str) -> None:
+    slot = booking.slot
+    text = staff_text(
+        kind, lead=lead_fields(lead), starts_at=slot.starts_at, mode=slot.mode,
+        location=slot.location, staff_name=slot.staff.name if slot.staff else None,
+        dashboard_url=None,
+    )  # fmt: skip
     outbox.enqueue(
-        session, key=f"booking:{booking.id}:{event}:staff", kind=f"staff_{event}",
-        audience="staff", channel=STAFF_CHANNEL, recipient=str(slot.staff_id), payload=data,
-        booking_id=booking.id,
+        session, key=f"booking:{booking.id}:{kind}", kind=kind, audience="staff",
+        channel=STAFF_CHANNEL, recipient=str(slot.staff_id), booking_id=booking.id,
+        payload={"text": text, "booking_id": booking.id},
     )  # fmt: skip
 
 
-def book(session: Session, *, lead: Lead, slot_id: int, now: datetime | None = None) -> Booking:
+def lead_fields(lead: Lead) -> dict[str, Any]:
+    """A lead's stored fields as plain data (for messages and summaries)."""
+    return {column.key: getattr(lead, column.key) for column in Lead.__table__.columns}
+
+
+def book(
+    session: Session,
+    *,
+    lead: Lead,
+    slot_id: int,
+    now: datetime | None = None,
+    base_url: str | None = None,
+) -> Booking:
     """Book `slot_id` for the lead; the same request twice returns the same booking."""
     now = now or utcnow()
     current = active_booking(session, lead=lead)
@@ -126,7 +158,7 @@ def book(session: Session, *, lead: Lead, slot_id: int, now: datetime | None = N
     except IntegrityError as error:  # a concurrent request of the same lead won
         raise AlreadyBookedError(f"lead {lead.id} booked concurrently") from error
     _set_lead_status(lead, LeadStatus.BOOKED)
-    _schedule_messages(session, booking, lead, "booked")
+    _schedule_messages(session, booking, lead, "booked", base_url)
     return booking
 
 
@@ -139,17 +171,17 @@ def cancel(session: Session, *, lead: Lead, reason: str = "by prospect") -> Book
     _set_lead_status(
         lead, LeadStatus.NEW if lead.assessment_result is None else LeadStatus.ASSESSED
     )
-    outbox.enqueue(
-        session, key=f"booking:{booking.id}:cancelled:staff", kind="staff_cancelled",
-        audience="staff", channel=STAFF_CHANNEL, recipient=str(booking.slot.staff_id),
-        payload={"booking_id": booking.id, "slot_id": booking.slot_id, "language": lead.language},
-        booking_id=booking.id,
-    )  # fmt: skip
+    _notify_staff(session, booking, lead, "staff_cancelled")
     return booking
 
 
 def reschedule(
-    session: Session, *, lead: Lead, new_slot_id: int, now: datetime | None = None
+    session: Session,
+    *,
+    lead: Lead,
+    new_slot_id: int,
+    now: datetime | None = None,
+    base_url: str | None = None,
 ) -> Booking:
     """Move the lead's intake to another slot: a new booking, the old one marked rescheduled."""
     now = now or utcnow()
@@ -165,7 +197,7 @@ def reschedule(
     booking.events.append(BookingEvent(status="booked", note=f"rescheduled from {old.id}"))
     session.add(booking)
     session.flush()
-    _schedule_messages(session, booking, lead, "rescheduled")
+    _schedule_messages(session, booking, lead, "rescheduled", base_url)
     return booking
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import anyio
 import structlog
@@ -11,13 +12,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import ConversationService
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.logging import configure_logging
+from bot.outbox import OutboxWorker
+from bot.scheduling.demo import seed_demo
+from bot.scheduling.slots import SCHOOL_TZ
 from bot.settings import Settings, get_settings
-from bot.web import health, webchat
+from bot.texts import messages
+from bot.web import calendar, health, webchat
+from integrations.outbox_senders import build_senders
 from integrations.rasa_client import RasaClient
 
 log = structlog.get_logger(__name__)
@@ -37,20 +44,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_token.get_secret_value(),
             timeout=settings.rasa_timeout_seconds,
         )
+        sessions = make_session_factory(engine)
+        messages()  # content errors stop the start-up, not a conversation
+        if settings.should_seed_demo_slots:
+            await anyio.to_thread.run_sync(seed_demo_slots, sessions)
         app.state.settings = settings
         app.state.engine = engine
+        app.state.sessions = sessions
         app.state.rasa = rasa
-        app.state.conversations = ConversationService(
-            sessions=make_session_factory(engine), rasa=rasa
-        )
-        log.info("app.started", base_url=settings.base_url)
-        yield
+        app.state.conversations = ConversationService(sessions=sessions, rasa=rasa)
+        worker = OutboxWorker(sessions, build_senders(settings, sessions))
+        async with anyio.create_task_group() as tasks:
+            if settings.outbox_worker_interval > 0:
+                tasks.start_soon(run_outbox, worker, settings.outbox_worker_interval)
+            log.info("app.started", base_url=settings.base_url)
+            yield
+            tasks.cancel_scope.cancel()
         await rasa.aclose()
         engine.dispose()
 
     app = FastAPI(title="Tekkie", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.include_router(webchat.router)
     app.include_router(health.router)
+    app.include_router(calendar.router)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="static")
 
     @app.get("/privacy", include_in_schema=False)
@@ -74,6 +90,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+async def run_outbox(worker: OutboxWorker, interval: float) -> None:
+    """Deliver due outbox messages every `interval` seconds until the app stops."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(worker.run_once)
+        except Exception:  # a database hiccup must not stop deliveries for good
+            log.exception("outbox.worker_error")
+        await anyio.sleep(interval)
+
+
+def seed_demo_slots(sessions: sessionmaker[Session]) -> None:
+    """A week of demo intake slots, so a new user can book right away."""
+    with sessions.begin() as session:
+        created = seed_demo(session, today=datetime.now(SCHOOL_TZ).date())
+    if created:
+        log.info("demo.slots_seeded", slots=created)
 
 
 def create_app_from_env() -> FastAPI:

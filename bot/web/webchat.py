@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+import anyio
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from bot.conversation import ConversationService, TurnRefusedError
-from integrations.webchat import WebchatRequest, WebchatResponse
+from bot.db.repositories import webchat_inbox
+from integrations.webchat import SENDER_ID, WebchatRequest, WebchatResponse
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 router = APIRouter()
@@ -19,6 +22,20 @@ _STATUS = {"unavailable": 503, "stale_button": 409}
 async def chat_page() -> FileResponse:
     """The chat page a prospect opens."""
     return FileResponse(STATIC_DIR / "index.html")
+
+
+@router.get("/api/webchat/messages", response_model=WebchatResponse)
+async def fetch_messages(
+    request: Request,
+    sender_id: Annotated[str, Query(min_length=1, max_length=64, pattern=SENDER_ID)],
+) -> WebchatResponse:
+    """Messages Tekkie sent outside a reply (confirmations, reminders); each is given once."""
+
+    def take() -> list[dict[str, Any]]:
+        with request.app.state.sessions.begin() as session:
+            return webchat_inbox.take_undelivered(session, channel_user_id=sender_id)
+
+    return WebchatResponse.model_validate({"messages": await anyio.to_thread.run_sync(take)})
 
 
 @router.post("/api/webchat/messages", response_model=WebchatResponse)

@@ -78,6 +78,8 @@ def make_stack(workdir: Path, **overrides: str) -> Stack:
         "RASA_TRACKER_DB": str(workdir / "rasa-tracker.db"),
         "RUNTIME_DIR": str(workdir / "run"),
         "LOG_LEVEL": "WARNING",
+        "DEMO_SLOTS": "true",
+        "OUTBOX_WORKER_INTERVAL": "0.5",
         **overrides,
     }
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}

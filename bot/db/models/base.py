@@ -58,3 +58,18 @@ class Conversation(Base):
     offered_payloads: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebchatInboxItem(Base):
+    """A message Tekkie sends to a web chat visitor outside a reply (confirmations, reminders).
+
+    The web page fetches these with GET /api/webchat/messages.
+    """
+
+    __tablename__ = "webchat_inbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_user_id: Mapped[str] = mapped_column(String(128), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

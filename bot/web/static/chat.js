@@ -9,6 +9,7 @@
   const MAX_ITEMS = 100;      // rendered items kept for restoring after a reload
   const TIMEOUT_MS = 30000;   // a request hanging longer counts as "not reachable"
   const COUNT_FROM = 900;     // show the character counter from this length on
+  const POLL_MS = 15000;      // how often to fetch messages sent outside a reply (reminders)
   const OFFLINE = 'Tekkie is even niet bereikbaar. Probeer het zo nog eens. / ' +
     "Tekkie can't be reached right now. Please try again in a moment.";
   const GENERIC = 'Er ging iets mis. Probeer het zo nog eens. / Something went wrong. Please try again in a moment.';
@@ -166,18 +167,8 @@
       }
       if (shown) remember({ type: 'user', text: shown });
       fadeButtons(Array.from(log.children));
-      for (const m of Array.isArray(data.messages) ? data.messages : []) {
-        const item = {
-          type: 'bot',
-          text: m && typeof m.text === 'string' ? m.text : '',
-          buttons: (m && Array.isArray(m.buttons) ? m.buttons : [])
-            .filter((b) => b && typeof b.payload === 'string')
-            .map((b) => ({ title: String(b.title || b.payload), payload: b.payload })),
-        };
-        if (!item.text && !item.buttons.length) continue;
-        render(item);
-        remember(item);
-      }
+      showBotMessages(data.messages);
+      setTimeout(poll, 3000); // a confirmation usually follows a booking within seconds
     } catch (e) {
       // fetch threw (offline, DNS, CORS, timeout): the server could not be reached
       if (sid !== senderId) return;
@@ -188,6 +179,35 @@
       clearTimeout(timer);
       if (mine === seq) setBusy(false);
     }
+  }
+
+  // Show bot messages from the server (a reply, or the inbox of confirmations and reminders).
+  function showBotMessages(messages) {
+    for (const m of Array.isArray(messages) ? messages : []) {
+      const item = {
+        type: 'bot',
+        text: m && typeof m.text === 'string' ? m.text : '',
+        buttons: (m && Array.isArray(m.buttons) ? m.buttons : [])
+          .filter((b) => b && typeof b.payload === 'string')
+          .map((b) => ({ title: String(b.title || b.payload), payload: b.payload })),
+      };
+      if (!item.text && !item.buttons.length) continue;
+      render(item);
+      remember(item);
+    }
+  }
+
+  // Messages Tekkie sends later (a booking confirmation, reminders) wait in an inbox.
+  async function poll() {
+    const sid = senderId;
+    try {
+      const res = await fetch(API + '?sender_id=' + encodeURIComponent(sid));
+      const data = res.ok ? await res.json() : null;
+      if (data && sid === senderId && Array.isArray(data.messages) && data.messages.length) {
+        fadeButtons(Array.from(log.children));
+        showBotMessages(data.messages);
+      }
+    } catch (e) { /* offline: try again at the next poll */ }
   }
 
   // Hidden first message so Tekkie speaks first.
@@ -255,4 +275,5 @@
     if (!history.length) greet(); // nothing to show (e.g. the greeting failed): greet again
   }
   updateInput();
+  setInterval(poll, POLL_MS);
 })();

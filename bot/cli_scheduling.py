@@ -1,0 +1,259 @@
+"""`tekkie slots ...`: intake staff, weekly availability, days off and generated slots."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, NoReturn
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db import migrate
+from bot.db.engine import make_engine, make_session_factory
+from bot.db.models import (
+    Availability,
+    AvailabilityException,
+    IntakeSlot,
+    SlotMode,
+    StaffMember,
+    utcnow,
+)
+from bot.scheduling.demo import seed_demo
+from bot.scheduling.slots import SCHOOL_TZ, generate_slots
+from bot.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Intake scheduling: staff, weekly availability, days off and slots "
+    "(times in Europe/Amsterdam).",
+    no_args_is_help=True,
+)
+
+_WEEKDAY_ALIASES = (
+    ("monday", "mon", "maandag", "ma"),
+    ("tuesday", "tue", "dinsdag", "di"),
+    ("wednesday", "wed", "woensdag", "wo"),
+    ("thursday", "thu", "donderdag", "do"),
+    ("friday", "fri", "vrijdag", "vr"),
+    ("saturday", "sat", "zaterdag", "za"),
+    ("sunday", "sun", "zondag", "zo"),
+)
+WEEKDAY_NAMES = {name: number for number, names in enumerate(_WEEKDAY_ALIASES) for name in names}
+SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+TIME_PATTERN = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def _fail(message: str) -> NoReturn:
+    """Stop with a red message and exit code 2 (a usage error)."""
+    typer.secho(f"Error: {message}", fg="red", err=True)
+    raise typer.Exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        _fail(f"configuration:\n{error}")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One transaction on the configured database (migrated first when that is automatic)."""
+    settings = _settings()
+    if settings.should_auto_migrate:
+        migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def parse_weekday(value: str) -> int:
+    """0 (Monday) to 6 (Sunday), or a weekday name in English or Dutch."""
+    text = value.strip().lower()
+    if text.isdigit() and 0 <= int(text) <= 6:
+        return int(text)
+    if text in WEEKDAY_NAMES:
+        return WEEKDAY_NAMES[text]
+    _fail(f"--weekday {value!r}: use 0 (Monday) to 6 (Sunday) or a name like monday/maandag")
+
+
+def parse_time(value: str, option: str) -> time:
+    """A wall-clock time written HH:MM."""
+    match = TIME_PATTERN.fullmatch(value.strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        _fail(f"{option} {value!r}: use HH:MM, e.g. 09:30")
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_day(value: str, option: str) -> date:
+    """A date written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        _fail(f"{option} {value!r}: use YYYY-MM-DD, e.g. 2026-12-24")
+
+
+def _today() -> date:
+    return datetime.now(SCHOOL_TZ).date()
+
+
+def _require_staff(session: Session, staff_id: int) -> StaffMember:
+    staff = session.get(StaffMember, staff_id)
+    if staff is None:
+        _fail(f"there is no staff member {staff_id}; see 'tekkie slots staff-add'")
+    return staff
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+@app.command("staff-add")
+def staff_add(
+    name: Annotated[str, typer.Argument(help="Name shown to colleagues.")],
+    email: Annotated[str | None, typer.Option(help="Work e-mail (unique).")] = None,
+) -> None:
+    """Add an intake staff member."""
+    if not name.strip():
+        _fail("the name is empty")
+    with _session() as session:
+        if email and session.scalars(select(StaffMember).where(StaffMember.email == email)).first():
+            _fail(f"a staff member with e-mail {email} exists already")
+        staff = StaffMember(name=name.strip(), email=email or None)
+        session.add(staff)
+        session.flush()
+        typer.echo(f"Added staff member {staff.id}: {staff.name}")
+
+
+@app.command("availability-add")
+def availability_add(
+    *,
+    staff_id: Annotated[int, typer.Option(help="Staff member id (see staff-add).")],
+    weekday: Annotated[str, typer.Option(help="0=Monday..6=Sunday, or monday/maandag...")],
+    start: Annotated[str, typer.Option(help="First slot starts, HH:MM (Amsterdam time).")],
+    end: Annotated[str, typer.Option(help="Last slot ends, HH:MM (Amsterdam time).")],
+    slot_minutes: Annotated[int, typer.Option(min=1, help="Length of one slot.")] = 30,
+    mode: Annotated[SlotMode, typer.Option(case_sensitive=False)] = SlotMode.ONLINE,
+    location: Annotated[
+        str | None, typer.Option(help="Address; needed for --mode location.")
+    ] = None,
+    capacity: Annotated[int, typer.Option(min=1, help="Prospects per slot.")] = 1,
+) -> None:
+    """Add a weekly window in which a staff member holds intakes."""
+    day = parse_weekday(weekday)
+    starts, ends = parse_time(start, "--start"), parse_time(end, "--end")
+    if ends <= starts:
+        _fail(f"--end {end} must be after --start {start}")
+    if _minutes(ends) - _minutes(starts) < slot_minutes:
+        _fail(f"{start}-{end} is shorter than one slot of {slot_minutes} minutes")
+    location = (location or "").strip() or None
+    if mode is SlotMode.LOCATION and location is None:
+        _fail("--mode location needs --location (the address)")
+    if mode is SlotMode.ONLINE and location is not None:
+        _fail("--location is only for --mode location")
+    with _session() as session:
+        staff = _require_staff(session, staff_id)
+        availability = Availability(
+            staff_id=staff.id, weekday=day, start_time=starts, end_time=ends,
+            slot_minutes=slot_minutes, mode=mode.value, location=location, capacity=capacity,
+        )  # fmt: skip
+        session.add(availability)
+        session.flush()
+        where = "online" if location is None else f"at {location}"
+        typer.echo(
+            f"Added availability {availability.id}: {staff.name}, {SHORT_WEEKDAYS[day]} "
+            f"{starts:%H:%M}-{ends:%H:%M}, {slot_minutes}-minute slots, {where}. "
+            "Run 'tekkie slots generate' to create the slots."
+        )
+
+
+@app.command("exception-add")
+def exception_add(
+    *,
+    first_day: Annotated[str, typer.Option(help="First day off, YYYY-MM-DD.")],
+    last_day: Annotated[str, typer.Option(help="Last day off, YYYY-MM-DD.")],
+    staff_id: Annotated[int | None, typer.Option(help="Only this staff member.")] = None,
+    reason: Annotated[str | None, typer.Option(help="E.g. 'Kerstvakantie'.")] = None,
+) -> None:
+    """Add days without intakes (for everybody, or for one staff member)."""
+    first, last = parse_day(first_day, "--first-day"), parse_day(last_day, "--last-day")
+    if last < first:
+        _fail(f"--last-day {last} is before --first-day {first}")
+    with _session() as session:
+        who = "everybody" if staff_id is None else _require_staff(session, staff_id).name
+        exception = AvailabilityException(
+            staff_id=staff_id, first_day=first, last_day=last, reason=reason
+        )
+        session.add(exception)
+        session.flush()
+        typer.echo(
+            f"Added days off {exception.id}: {first} to {last} for {who}. "
+            "Slots created earlier for these days are not removed."
+        )
+
+
+@app.command("generate")
+def generate(
+    *,
+    days: Annotated[int, typer.Option(min=1, max=366, help="How many days.")] = 14,
+    first_day: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Create the slots of the coming days from the weekly availability (existing ones stay)."""
+    first = _today() if first_day is None else parse_day(first_day, "--from")
+    with _session() as session:
+        created = generate_slots(session, first_day=first, days=days)
+        last = first + timedelta(days=days - 1)
+        typer.echo(f"Created {len(created)} new slots from {first} to {last}.")
+
+
+def _row(slot: IntakeSlot) -> list[str]:
+    local = slot.starts_at.astimezone(SCHOOL_TZ)
+    ends = slot.ends_at.astimezone(SCHOOL_TZ)
+    when = f"{SHORT_WEEKDAYS[local.weekday()]} {local:%Y-%m-%d %H:%M}-{ends:%H:%M}"
+    seats = f"{slot.booked}/{slot.capacity}" + (" cancelled" if slot.cancelled else "")
+    where = slot.mode if slot.location is None else f"{slot.mode}: {slot.location}"
+    return [when, seats, where, slot.staff.name]
+
+
+@app.command("list")
+def list_slots(
+    days: Annotated[int, typer.Option(min=1, help="How many days ahead.")] = 7,
+) -> None:
+    """Show the upcoming slots (Amsterdam time) with booked/capacity, mode and staff."""
+    now = utcnow()
+    with _session() as session:
+        query = (
+            select(IntakeSlot)
+            .where(IntakeSlot.starts_at >= now, IntakeSlot.starts_at < now + timedelta(days=days))
+            .order_by(IntakeSlot.starts_at, IntakeSlot.staff_id)
+        )
+        slots = list(session.scalars(query))
+        rows = [_row(slot) for slot in slots]
+        free = sum(1 for slot in slots if slot.booked < slot.capacity and not slot.cancelled)
+    if not rows:
+        typer.echo(f"No slots in the next {days} days. Run 'tekkie slots generate' first.")
+        return
+    table = [["when (Amsterdam)", "booked", "mode / location", "staff"], *rows]
+    widths = [max(len(row[column]) for row in table) for column in range(len(table[0]))]
+    for number, row in enumerate(table):
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        typer.echo("  ".join(cells).rstrip())
+        if number == 0:
+            typer.echo("  ".join("-" * width for width in widths).rstrip())
+    typer.echo(f"{len(rows)} slots, {free} with a free seat.")
+
+
+@app.command("seed-demo")
+def seed_demo_command() -> None:
+    """Add two demo staff members with weekday hours and a week of slots (safe to repeat)."""
+    with _session() as session:
+        created = seed_demo(session, today=_today())
+    typer.echo(f"Demo staff ready; created {created} new slots for the coming 7 days.")

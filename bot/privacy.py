@@ -1,0 +1,127 @@
+"""Privacy (AVG/GDPR): what Tekkie knows about a prospect, erasure, and the retention purge."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.db.models import Booking, Conversation, Lead, OutboxMessage, utcnow
+from bot.db.repositories import webchat_inbox
+from bot.db.repositories.leads import find_lead
+from bot.scheduling.booking import STAFF_CHANNEL, active_booking, cancel
+from bot.scheduling.slots import SCHOOL_TZ
+
+TRACKER_ERASE_DELAY = timedelta(seconds=3)  # after the current Rasa turn has been saved
+
+
+def erase_person(
+    session: Session, *, channel: str, channel_user_id: str, rasa_sender_id: str
+) -> bool:
+    """Erase everything about one prospect; staff are told of a cancelled intake.
+
+    Returns True when a lead profile existed. The Rasa conversation is erased by the outbox
+    worker shortly after, so that the turn in progress cannot write it back.
+    """
+    lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
+    if lead is not None:
+        booking = active_booking(session, lead=lead)
+        if booking is not None:
+            cancelled = cancel(session, lead=lead, reason="prospect asked to erase their data")
+            _anonymise_staff_notices(session, cancelled)
+        session.flush()
+        for old in session.scalars(select(Booking).where(Booking.lead_id == lead.id)):
+            session.delete(old)
+        session.delete(lead)
+        session.flush()
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.audience == "prospect",
+            OutboxMessage.channel == channel,
+            OutboxMessage.recipient == channel_user_id,
+        )
+        .values(status="cancelled", payload={"erased": True})
+    )
+    session.execute(
+        delete(Conversation).where(
+            Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
+        )
+    )
+    if channel == "webchat":
+        webchat_inbox.erase(session, channel_user_id=channel_user_id)
+    outbox.enqueue(
+        session,
+        key=f"erase:{rasa_sender_id}:{utcnow().isoformat()}",
+        kind="erase_tracker",
+        audience="system",
+        channel="system",
+        recipient=rasa_sender_id,
+        payload={},
+        due_at=utcnow() + TRACKER_ERASE_DELAY,
+    )
+    return lead is not None
+
+
+def _anonymise_staff_notices(session: Session, booking: Booking) -> None:
+    """The staff notice of an erasure names the slot, not the person."""
+    when = booking.slot.starts_at.astimezone(SCHOOL_TZ).strftime("%d-%m-%Y %H:%M")
+    text = (
+        f"Intake geannuleerd: {when}. De aanmelder heeft gevraagd al zijn of haar gegevens "
+        "te verwijderen; we hebben niets meer bewaard."
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.booking_id == booking.id,
+            OutboxMessage.channel == STAFF_CHANNEL,
+            OutboxMessage.status == "pending",
+        )
+        .values(kind="staff_erased", payload={"text": text, "booking_id": booking.id})
+    )
+    session.flush()
+
+
+def summary_lines(session: Session, *, channel: str, channel_user_id: str) -> list[str] | None:
+    """What is stored about the prospect, one line per fact; None when nothing is."""
+    lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
+    if lead is None:
+        return None
+    lines = [
+        f"• {label}: {value}"
+        for label, value in (
+            ("naam / name", lead.display_name),
+            ("telefoon / phone", lead.phone_e164),
+            ("e-mail", lead.email),
+            ("taal / language", lead.language),
+            ("campagne / campaign", lead.campaign),
+            ("advies / advice", (lead.assessment_result or {}).get("track")),
+            ("steun / support", ", ".join(lead.support_needs or []) or None),
+            ("status", lead.status),
+            (
+                "toestemming / consent",
+                f"{lead.consent_at.astimezone(SCHOOL_TZ):%d-%m-%Y %H:%M} ({lead.consent_version})",
+            ),
+        )
+        if value
+    ]
+    booking = active_booking(session, lead=lead)
+    if booking is not None:
+        when = booking.slot.starts_at.astimezone(SCHOOL_TZ)
+        lines.append(f"• intake: {when:%d-%m-%Y %H:%M} ({booking.slot.mode})")
+    return lines
+
+
+def purge_inactive(session: Session, *, older_than: datetime) -> int:
+    """Erase every lead inactive since before `older_than`; return how many."""
+    stale = session.scalars(select(Lead).where(Lead.last_activity_at < older_than)).all()
+    for lead in stale:
+        erase_person(
+            session,
+            channel=lead.channel,
+            channel_user_id=lead.channel_user_id,
+            rasa_sender_id=f"{lead.channel}:{lead.channel_user_id}",
+        )
+    return len(stale)
