@@ -12,7 +12,6 @@ from rasa_sdk.types import DomainDict
 from bot.language import detect_language, normalise_language
 from bot.settings import get_settings
 
-
 # Form answers that say nothing about the language (names, e-mail addresses, phone numbers).
 ANSWERS_WITHOUT_LANGUAGE = frozenset({"full_name", "contact"})
 

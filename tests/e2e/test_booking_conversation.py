@@ -1,4 +1,4 @@
-"""Booking, rescheduling, cancelling and privacy through the web chat API, checked in the database."""
+"""Booking, rescheduling, cancelling and privacy through the web chat API, checked in the DB."""
 
 from __future__ import annotations
 
