@@ -1,7 +1,8 @@
 """Benchmark: turn time through POST /api/webchat/messages vs. straight to Rasa's channel.
 
-Starts its own stack (`tekkie run` on free ports, embedded default), sends the same short
-conversations both ways, and prints median and 95th percentile. Run with `make bench`.
+Starts its own stack (`tekkie run` on free ports, embedded default with demo slots), sends the
+same short conversations both ways, then times whole booking conversations, and prints median
+and 95th percentile. Run with `make bench`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.stack import make_stack, start, stop
+from tests.e2e.stack import Stack, make_stack, start, stop
 
 TURNS = ["hoi", "wat voor werk kan ik doen", "ok", "hello", "which track suits me", "thanks"]
 
@@ -33,6 +34,28 @@ def report(name: str, timings: list[float]) -> None:
         f"{name:<28} n={len(ms):<4} median={statistics.median(ms):7.1f} ms"
         f"   p95={percentile(ms, 0.95):7.1f} ms"
     )
+
+
+def booking_turns(stack: Stack, rounds: int) -> list[float]:
+    """Time every turn of `rounds` complete booking conversations (buttons and typing)."""
+    timings: list[float] = []
+
+    def timed(sender: str, **body: str) -> list[dict[str, object]]:
+        t0 = time.perf_counter()
+        replies = stack.say(sender, **body)
+        timings.append(time.perf_counter() - t0)
+        return replies
+
+    for i in range(rounds):
+        sender = f"book{uuid.uuid4().hex[:10]}"
+        timed(sender, text="hoi")
+        timed(sender, payload="/book_intake")
+        mode = timed(sender, payload="/affirm")[0]
+        offer = timed(sender, payload=mode["buttons"][2]["payload"])[0]  # type: ignore[index]
+        timed(sender, payload=offer["buttons"][0]["payload"])  # type: ignore[index]
+        timed(sender, text=f"Test Persoon {i}")
+        timed(sender, text=f"persoon{i}@example.nl")
+    return timings
 
 
 def main(rounds: int = 20) -> None:
@@ -59,10 +82,12 @@ def main(rounds: int = 20) -> None:
                             headers={"Authorization": f"Bearer {token}"},
                         ).raise_for_status()
                         rasa.append(time.perf_counter() - t0)
+            booking = booking_turns(stack, max(rounds // 2, 5))
         finally:
             stop(stack)
     report("web chat API (full turn)", webchat)
     report("Rasa channel directly", rasa)
+    report("booking flow turns", booking)
     overhead = statistics.median(webchat) - statistics.median(rasa)
     print(f"median adapter overhead: {overhead * 1000:.1f} ms")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
@@ -15,12 +16,15 @@ import typer
 from bot import rasa_project, services
 from bot.cli_scheduling import app as scheduling_app
 from bot.db import migrate
-from bot.db.engine import make_engine
+from bot.db.engine import make_engine, make_session_factory
+from bot.privacy import purge_inactive
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 
 app = typer.Typer(help="Tekkie: the IT-retraining chat assistant.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+privacy_app = typer.Typer(help="Privacy (AVG/GDPR) housekeeping.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 app.add_typer(scheduling_app, name="slots")
 
 
@@ -95,6 +99,22 @@ def db_current() -> None:
     current = migrate.current_revision(engine)
     engine.dispose()
     typer.echo(f"database: {current or 'not migrated'}; code: {migrate.head_revision('')}")
+
+
+@privacy_app.command("purge")
+def privacy_purge(
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Inactive days (default LEAD_RETENTION_DAYS).")
+    ] = None,
+) -> None:
+    """Erase leads inactive longer than the retention period (bookings cancelled, staff told)."""
+    settings = _settings()
+    cutoff = datetime.now(UTC) - timedelta(days=days or settings.lead_retention_days)
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine).begin() as session:
+        erased = purge_inactive(session, older_than=cutoff)
+    engine.dispose()
+    typer.echo(f"Erased {erased} lead(s) inactive since before {cutoff:%Y-%m-%d}.")
 
 
 @app.command()

@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.repositories import conversations as repo
+from bot.db.repositories.leads import touch_lead
 from bot.language import Lang, detect_language
 from bot.messages import InboundMessage, OutboundMessage
 from bot.texts import say
@@ -85,3 +86,4 @@ class ConversationService:
             )
             repo.remember_offered_payloads(session, conversation=conversation, payloads=offered)
             repo.touch(session, conversation=conversation)
+            touch_lead(session, channel=message.channel, channel_user_id=message.channel_user_id)

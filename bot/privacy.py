@@ -34,6 +34,7 @@ def erase_person(
         session.flush()
         for old in session.scalars(select(Booking).where(Booking.lead_id == lead.id)):
             session.delete(old)
+        session.flush()  # bookings first: the lead's row is what they point at
         session.delete(lead)
         session.flush()
     session.execute(

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         default=None, description="Seed a week of demo intake slots; default: embedded only."
     )
 
+    lead_retention_days: int = Field(
+        default=365, ge=1, description="Leads inactive this long are erased by the purge."
+    )
+
     model_dir: Path = PROJECT_ROOT / "models"
     runtime_dir: Path = PROJECT_ROOT / "var" / "run"
     privacy_url: str | None = None

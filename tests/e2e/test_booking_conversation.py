@@ -254,3 +254,31 @@ def test_what_we_know_and_delete_my_data(stack: Stack, sender: str, db: Engine) 
     while "Fatima" in str(stack.tracker(sender)["events"]):
         assert time.monotonic() < deadline, "the conversation was not erased from Rasa"
         time.sleep(0.5)
+
+
+def test_reschedule_and_cancel_in_english_by_typing(stack: Stack, sender: str, db: Engine) -> None:
+    stack.say(sender, text="hello")
+    stack.say(sender, text="book an intake please")
+    stack.say(sender, text="yes")
+    offer = stack.say(sender, payload='/choose_mode{"mode": "location"}')[0]
+    first = slot_buttons(offer)[0]
+    assert "📍" in first["title"]
+    stack.say(sender, payload=first["payload"])
+    stack.say(sender, text="Ahmed Karimi")
+    assert stack.say(sender, text="+31 20 123 4567")[0]["text"].startswith("Done, Ahmed Karimi!")
+
+    intro, offer = stack.say(sender, text="can I move my appointment to another day?")
+    assert intro["text"].startswith("Your intake is now on")
+    new = next(b for b in slot_buttons(offer) if slot_id(b) != slot_id(first))
+    (moved,) = stack.say(sender, payload=new["payload"])
+    assert moved["text"].startswith("Done! Your intake has moved to")
+    (question,) = stack.say(sender, text="cancel my appointment")
+    assert question["text"].startswith("Are you sure")
+    (cancelled, *_) = stack.say(sender, text="yes")
+    assert cancelled["text"].startswith("Your intake has been cancelled")
+    lead = lead_of(db, sender)
+    assert lead is not None
+    assert lead.phone_e164 == "+31201234567"
+    statuses = sorted(b.status for b in bookings_of(db, lead.id))
+    assert statuses == ["cancelled", "rescheduled"]
+    assert seats(db, slot_id(first)) == seats(db, slot_id(new)) == 0

@@ -63,7 +63,6 @@ def test_replies_follow_the_language_the_prospect_writes_in(stack: Stack, sender
         ("/ask_careers", "programmeur", "programmer"),
         ("/ask_assessment", "opleiding", "track"),
         ("/ask_support", "lening zonder rente", "interest-free loan"),
-        ("/book_intake", "intake", "intake"),
         ("/talk_to_person", "medewerker", "someone from the school"),
     ],
 )

@@ -40,3 +40,10 @@ def create_lead(
     session.add(lead)
     session.flush()
     return lead
+
+
+def touch_lead(session: Session, *, channel: str, channel_user_id: str) -> None:
+    """Record activity on the lead (if there is one), for the retention purge."""
+    lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
+    if lead is not None:
+        lead.last_activity_at = utcnow()

@@ -1,0 +1,100 @@
+"""Erasure and the retention purge, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from bot import privacy
+from bot.cli import app
+from bot.db import migrate
+from bot.db.engine import make_engine, make_session_factory
+from bot.db.models import Booking, IntakeSlot, Lead, OutboxMessage, StaffMember
+from bot.db.repositories.leads import create_lead
+from bot.scheduling import booking as service
+from bot.settings import get_settings
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def booked_lead(session: Session, user: str) -> tuple[Lead, int]:
+    staff = StaffMember(name="Noor")
+    session.add(staff)
+    session.flush()
+    start = datetime.now(UTC) + timedelta(days=2)
+    slot = IntakeSlot(
+        staff_id=staff.id,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        mode="online",
+        capacity=1,
+    )
+    session.add(slot)
+    session.flush()
+    lead = create_lead(session, channel="webchat", channel_user_id=user, consent_version="v1")
+    lead.display_name, lead.email = "Noor Yilmaz", "noor@example.nl"
+    service.book(session, lead=lead, slot_id=slot.id)
+    return lead, slot.id
+
+
+def test_erasure_removes_the_lead_frees_the_seat_and_tells_staff_without_names(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        _, slot_id = booked_lead(session, "u1")
+    with sessions.begin() as session:
+        assert privacy.summary_lines(session, channel="webchat", channel_user_id="u1")
+        existed = privacy.erase_person(
+            session, channel="webchat", channel_user_id="u1", rasa_sender_id="webchat:u1"
+        )
+    assert existed
+    with sessions() as session:
+        assert session.scalars(select(Lead)).all() == []
+        assert session.scalars(select(Booking)).all() == []
+        assert session.get_one(IntakeSlot, slot_id).booked == 0
+        messages = session.scalars(select(OutboxMessage)).all()
+        to_prospect = [m for m in messages if m.audience == "prospect"]
+        assert {m.status for m in to_prospect} == {"cancelled"}
+        assert all("Noor" not in str(m.payload) for m in messages)
+        assert any(m.kind == "staff_erased" for m in messages)
+        assert any(m.kind == "erase_tracker" and m.recipient == "webchat:u1" for m in messages)
+        assert privacy.summary_lines(session, channel="webchat", channel_user_id="u1") is None
+
+
+def test_purge_erases_only_inactive_leads(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        old, _ = booked_lead(session, "old")
+        old.last_activity_at = datetime.now(UTC) - timedelta(days=400)
+        create_lead(session, channel="webchat", channel_user_id="recent", consent_version="v1")
+    with sessions.begin() as session:
+        erased = privacy.purge_inactive(session, older_than=datetime.now(UTC) - timedelta(days=365))
+    assert erased == 1
+    with sessions() as session:
+        assert [lead.channel_user_id for lead in session.scalars(select(Lead))] == ["recent"]
+
+
+def test_purge_command(
+    database_url: str, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with sessions.begin() as session:
+        lead = create_lead(session, channel="webchat", channel_user_id="x", consent_version="v1")
+        lead.last_activity_at = datetime.now(UTC) - timedelta(days=40)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["privacy", "purge", "--days", "30"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "Erased 1 lead(s)" in result.output
