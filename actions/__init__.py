@@ -1,0 +1,7 @@
+"""Tekkie's rasa-sdk actions. Loading them checks the content files, so mistakes stop start-up."""
+
+from bot.content import content
+from bot.texts import messages
+
+messages()
+content()

@@ -1,0 +1,198 @@
+"""Staff-editable content (dialogues/content/*.yml): tracks, concerns and support options.
+
+Every file is validated when Tekkie starts; an error names the file and the field, e.g.
+"tracks.yml: tracks.2.salary.starter: max must be above min".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.settings import PROJECT_ROOT
+from bot.texts import ContentError
+
+CONTENT_DIR = PROJECT_ROOT / "dialogues" / "content"
+MAX_TEXT = 450  # one WhatsApp screen
+M = TypeVar("M", bound=BaseModel)
+Need = Literal["laptop", "travel", "income", "no_interest", "benefit", "costs"]
+
+
+class Strict(BaseModel):
+    """Unknown fields are typos: refuse them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in both languages."""
+
+    nl: str = Field(min_length=1, max_length=MAX_TEXT)
+    en: str = Field(min_length=1, max_length=MAX_TEXT)
+
+    def get(self, language: str) -> str:
+        """The text in `language` (Dutch unless English)."""
+        return self.en if language == "en" else self.nl
+
+
+class Words(Strict):
+    """Words per language."""
+
+    nl: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+
+class Range(Strict):
+    """A salary range in euros gross per month."""
+
+    min: int = Field(gt=0)
+    max: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.max <= self.min:
+            raise ValueError("max must be above min")
+        return self
+
+
+class Salary(Strict):
+    """Pay for starters and after a few years, with its source."""
+
+    starter: Range
+    experienced: Range
+    source: str = Field(min_length=3)
+
+
+class Training(Strict):
+    """How the training runs."""
+
+    months: int = Field(gt=0, le=36)
+    hours_per_week: int = Field(gt=0, le=60)
+    format: Text
+
+
+class Track(Strict):
+    """One training track (job)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Text
+    synonyms: Words
+    work: Text
+    typical_day: Text
+    suits: Text
+    salary: Salary
+    training: Training
+    prerequisites: Text
+    employers: Text
+
+
+class Tracks(Strict):
+    """The file tracks.yml."""
+
+    version: int
+    salary_note: Text
+    tracks: list[Track] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        _check_unique([t.id for t in self.tracks], "track id")
+        words = [w.lower() for t in self.tracks for w in (*t.synonyms.nl, *t.synonyms.en)]
+        _check_unique(words, "synonym")
+        return self
+
+
+class Concern(Strict):
+    """A worry and Tekkie's honest answer."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    question: Text
+    answer: Text
+
+
+class Concerns(Strict):
+    """The file concerns.yml."""
+
+    version: int
+    concerns: list[Concern] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        _check_unique([c.id for c in self.concerns], "concern id")
+        return self
+
+
+class SupportOption(Strict):
+    """A kind of financial or practical support."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Text
+    for_whom: Text
+    conditions: Text
+    amount: Text
+    next_step: Text
+    needs: list[Need] = Field(min_length=1)
+
+
+class Support(Strict):
+    """The file support.yml."""
+
+    version: int
+    options: list[SupportOption] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        _check_unique([o.id for o in self.options], "support option id")
+        return self
+
+
+class Content(Strict):
+    """All content, validated."""
+
+    tracks: Tracks
+    concerns: Concerns
+    support: Support
+
+    def track(self, track_id: str) -> Track:
+        """The track with this id."""
+        return next(t for t in self.tracks.tracks if t.id == track_id)
+
+
+def _check_unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} {value!r} appears twice")
+        seen.add(value)
+
+
+def _load(path: Path, model: type[M]) -> M:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ContentError(f"{path.name}: cannot read: {error}") from error
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in error.errors()
+        )
+        raise ContentError(f"{path.name}: {problems}") from error
+
+
+def load_content(directory: Path = CONTENT_DIR) -> Content:
+    """Read and validate every content file in `directory`."""
+    return Content(
+        tracks=_load(directory / "tracks.yml", Tracks),
+        concerns=_load(directory / "concerns.yml", Concerns),
+        support=_load(directory / "support.yml", Support),
+    )
+
+
+@lru_cache(maxsize=1)
+def content() -> Content:
+    """The content, loaded once per process."""
+    return load_content()
