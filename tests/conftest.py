@@ -17,8 +17,10 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.engine import normalise_url
+from bot.db import migrate
+from bot.db.engine import make_engine, make_session_factory, normalise_url
 from bot.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -93,6 +95,15 @@ def redis_server_url() -> str:
     client.ping()
     client.close()
     return str(REDIS_URL)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a freshly migrated database of each kind."""
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

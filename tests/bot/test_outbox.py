@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,14 +32,6 @@ class Recorder:
                 self.failures -= 1
                 raise ConnectionError("channel down")
             self.delivered.append(message.idempotency_key)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def add(session: Session, key: str, due: datetime = NOW, channel: str = "webchat") -> None:

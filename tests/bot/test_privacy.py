@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,20 +11,10 @@ from typer.testing import CliRunner
 
 from bot import privacy
 from bot.cli import app
-from bot.db import migrate
-from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Booking, IntakeSlot, Lead, OutboxMessage, StaffMember
 from bot.db.repositories.leads import create_lead
 from bot.scheduling import booking as service
 from bot.settings import get_settings
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def booked_lead(session: Session, user: str) -> tuple[Lead, int]:

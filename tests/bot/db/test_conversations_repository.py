@@ -1,19 +1,6 @@
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import migrate
-from bot.db.engine import make_engine, make_session_factory
 from bot.db.repositories import conversations as repo
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def test_one_conversation_per_channel_user(sessions: sessionmaker[Session]) -> None:

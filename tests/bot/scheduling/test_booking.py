@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,14 +14,6 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Booking, IntakeSlot, Lead, OutboxMessage, StaffMember
 from bot.db.repositories.leads import create_lead
 from bot.scheduling import booking as service
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def make_slots(session: Session, count: int, *, capacity: int = 1) -> list[int]:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import migrate
-from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Availability, IntakeSlot, StaffMember
 from bot.scheduling.demo import seed_demo
 
@@ -25,14 +21,6 @@ SLOT_STARTS = [
     time(9, 30), time(10), time(10, 30), time(11), time(11, 30),
     time(13, 30), time(14), time(14, 30), time(15), time(15, 30),
 ]  # fmt: skip
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def slots_by_staff(session: Session) -> dict[str, list[IntakeSlot]]:

@@ -1,21 +1,9 @@
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import migrate
-from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Availability, AvailabilityException, StaffMember
 from bot.scheduling.slots import free_slots, generate_slots, local_to_utc
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def add_staff(session: Session, *, weekday: int, start: time, end: time, **extra: object) -> int:
