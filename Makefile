@@ -6,7 +6,7 @@ RASA_VENV := .venv-rasa
 APP_BIN := $(APP_VENV)/bin
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help setup run test lint format train validate bench lock lock-rasa clean
+.PHONY: help setup run test lint format train validate nlu-report bench lock lock-rasa clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ format: setup ## apply ruff's formatting and safe fixes
 
 test: lint train ## lint, train if needed, then the whole test suite
 	$(APP_BIN)/pytest
+
+nlu-report: train ## intent accuracy and macro-F1 per language on the held-out set
+	$(APP_BIN)/tekkie nlu-report
 
 bench: train ## turn-time benchmark: web chat API vs. Rasa directly (prints numbers)
 	$(APP_BIN)/python -m benchmarks.turn_latency

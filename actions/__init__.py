@@ -1,7 +1,9 @@
 """Tekkie's rasa-sdk actions. Loading them checks the content files, so mistakes stop start-up."""
 
+from bot.assessment import assessment
 from bot.content import content
 from bot.texts import messages
 
 messages()
 content()
+assessment()

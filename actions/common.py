@@ -17,7 +17,8 @@ INTERRUPTIONS = frozenset(
     {
         "ask_careers", "ask_assessment", "ask_support", "talk_to_person", "bot_challenge",
         "menu", "goodbye", "cancel_intake", "reschedule_intake", "delete_my_data",
-        "what_do_you_know", "switch_language",
+        "what_do_you_know", "switch_language", "ask_track_work", "ask_track_salary",
+        "ask_track_training", "ask_track_requirements", "ask_track_jobs", "concern", "support",
     }
 )  # fmt: skip
 

@@ -77,6 +77,23 @@ def validate() -> None:
     typer.echo("Dialogue data is valid.")
 
 
+@app.command("nlu-report")
+def nlu_report() -> None:
+    """Test understanding on the held-out messages: accuracy and macro-F1 per language."""
+    from bot import nlu_report as report  # noqa: PLC0415 - only this command needs it
+
+    scores = report.run(_settings())
+    for score in scores:
+        answers = (
+            "" if score.answer_accuracy is None else f", answer choice {score.answer_accuracy:.3f}"
+        )
+        typer.echo(
+            f"{score.language}: {score.examples} messages, intent accuracy {score.accuracy:.3f}, "
+            f"macro-F1 {score.macro_f1:.3f}{answers}"
+        )
+    typer.echo(f"Misunderstood messages: {report.RESULTS_DIR / 'nlu-confusions.txt'}")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Migrate the database (DATABASE_URL) up to the newest revision."""

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot import content_build
 from bot.settings import PROJECT_ROOT, Settings
 
 RASA_VENV = PROJECT_ROOT / ".venv-rasa"
@@ -22,8 +23,12 @@ DIALOGUES_DIR = PROJECT_ROOT / "dialogues"
 DOMAIN_DIR = DIALOGUES_DIR / "domain"
 DATA_DIR = DIALOGUES_DIR / "data"
 TEST_STORIES_DIR = DIALOGUES_DIR / "tests"
+CONTENT_DIR = DIALOGUES_DIR / "content"
 # Files that change the trained model; a change in any of them means retraining.
-MODEL_INPUTS = (CONFIG_FILE, DOMAIN_DIR, DATA_DIR)
+# (concerns.yml and support.yml become the responses in domain/answers.yml.)
+MODEL_INPUTS = (
+    CONFIG_FILE, DOMAIN_DIR, DATA_DIR, CONTENT_DIR / "concerns.yml", CONTENT_DIR / "support.yml",
+)  # fmt: skip
 CHANNEL_CLASS = "integrations.rasa_token_channel.TokenRestInput"
 
 
@@ -92,6 +97,7 @@ def model_path(settings: Settings) -> Path:
 
 def train(settings: Settings, *, force: bool = False, log_file: Path | None = None) -> Path:
     """Train the model unless one for exactly this data exists; return its path."""
+    content_build.build()
     target = model_path(settings)
     if target.exists() and not force:
         return target
@@ -111,6 +117,7 @@ def train(settings: Settings, *, force: bool = False, log_file: Path | None = No
 
 def validate(log_file: Path | None = None) -> str:
     """Run `rasa data validate`; return its output, raise when it finds errors."""
+    content_build.build()
     command = [
         str(rasa_executable()),
         "data", "validate",
@@ -147,6 +154,19 @@ def test_stories(settings: Settings, out_dir: Path) -> None:
         "--no-plot",
     ]  # fmt: skip
     _run_logged(command, out_dir / "rasa-test.log")
+
+
+def test_nlu(*, model: Path, data: Path, out_dir: Path) -> None:
+    """Run `rasa test nlu` on one data file; reports land in `out_dir`."""
+    command = [
+        str(rasa_executable()),
+        "test", "nlu",
+        "--model", str(model),
+        "--nlu", str(data),
+        "--out", str(out_dir),
+        "--no-plot",
+    ]  # fmt: skip
+    _run_logged(command, out_dir / "rasa-test-nlu.log")
 
 
 def _run_logged(command: list[str], log_file: Path) -> None:

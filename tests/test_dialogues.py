@@ -10,9 +10,22 @@ from bot.settings import Settings
 pytestmark = pytest.mark.rasa
 
 
+# Rasa 3.6 merges retrieval intents into the domain while importing NLU data and then warns
+# that they are duplicated; listing them in the domain is required for the rules.
+RASA_OWN_RETRIEVAL_MERGE = (
+    "The following duplicated intents have been found across multiple domain files: "
+    "concern, support"
+)
+
+
 def test_rasa_data_validate_finds_no_errors_or_warnings() -> None:
     output = rasa_project.validate()
-    assert "UserWarning" not in output
+    warnings = [
+        line
+        for line in output.splitlines()
+        if "UserWarning" in line and RASA_OWN_RETRIEVAL_MERGE not in line
+    ]
+    assert warnings == []
 
 
 def test_test_stories_pass_without_prediction_errors(tmp_path: Path, make_settings) -> None:  # type: ignore[no-untyped-def]

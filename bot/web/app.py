@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.assessment import assessment
 from bot.content import content
 from bot.conversation import ConversationService
 from bot.db import migrate
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = make_session_factory(engine)
         messages()  # content errors stop the start-up, not a conversation
         content()
+        assessment()
         if settings.should_seed_demo_slots:
             await anyio.to_thread.run_sync(seed_demo_slots, sessions)
         app.state.settings = settings
