@@ -228,31 +228,31 @@ def choose_slot_payload(slot_id: int) -> str:
     return f'/choose_slot{{"slot_id": "{slot_id}"}}'
 
 
-class ActionAskFullName(Action):
+class _AskOneQuestion(Action):
+    """Asks one short question from messages.yml (subclasses name the action and the text)."""
+
+    action_name = ""
+    message = ""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return self.action_name
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Say the question in the conversation's language."""
+        dispatcher.utter_message(text=say(self.message, language(tracker)))
+        return []
+
+
+class ActionAskFullName(_AskOneQuestion):
     """Asks the prospect's name."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_ask_full_name"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """One short question."""
-        dispatcher.utter_message(text=say("ask_name", language(tracker)))
-        return []
+    action_name, message = "action_ask_full_name", "ask_name"
 
 
-class ActionAskContact(Action):
+class ActionAskContact(_AskOneQuestion):
     """Asks an e-mail address or phone number (only where the channel gives none)."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_ask_contact"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """One short question."""
-        dispatcher.utter_message(text=say("ask_contact", language(tracker)))
-        return []
+    action_name, message = "action_ask_contact", "ask_contact"
