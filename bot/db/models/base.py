@@ -1,9 +1,8 @@
-"""SQLAlchemy 2 models of Tekkie's own database (the shared leads database)."""
+"""Base class, UTC datetime type, and the conversation and web-chat inbox tables."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, Integer, String, TypeDecorator, UniqueConstraint
