@@ -82,9 +82,7 @@ def test_support_questions_are_answered_directly(  # noqa: PLR0917 - parametrise
 def test_careers_menu_lists_the_tracks_with_buttons(stack: Stack, sender: str) -> None:
     stack.say(sender, text="hoi")
     (overview,) = stack.say(sender, payload="/ask_careers")
-    assert [b["title"] for b in overview["buttons"]] == [
-        t.name.nl for t in CONTENT.tracks.tracks
-    ]
+    assert [b["title"] for b in overview["buttons"]] == [t.name.nl for t in CONTENT.tracks.tracks]
     first = overview["buttons"][0]["payload"]
     replies = stack.say(sender, payload=first)
     assert replies[0]["text"].startswith("Programmeur: ")
