@@ -10,12 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import button, in_thread, language, prospect
+from actions.questionnaire import STORE, save_pending_answers
 from bot import intake, privacy
 from bot.db.runtime import sessions
 from bot.scheduling import booking as bookings
 from bot.texts import say
 
 Events = list[dict[str, Any]]
+STORE_ANSWERS = frozenset(STORE.values())
 FORM_SLOTS = ("consent", "intake_mode", "slot_id", "slot_page", "offered_slots", "full_name",
               "contact", "rescheduling")  # fmt: skip
 
@@ -148,6 +150,14 @@ class ActionHandleYesNo(Action):
             return [*done, *reset_form()]
         elif pending in ("cancel", "delete"):
             dispatcher.utter_message(text=say("kept", lang))
+        elif pending in STORE_ANSWERS:
+            if yes:
+                await in_thread(intake.record_consent, sessions(), prospect(tracker), language=lang)
+                await save_pending_answers(tracker)
+            dispatcher.utter_message(
+                text=say("answers_saved" if yes else "answers_not_saved", lang)
+            )
+            return done
         else:
             dispatcher.utter_message(text=say("ok" if yes else "no_problem", lang))
         dispatcher.utter_message(response="utter_anything_else")

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import INTERRUPTIONS, button, in_thread, intent, language, prospect
+from actions.questionnaire import save_pending_answers
 from bot import intake
 from bot.db.runtime import sessions
 from bot.texts import say
@@ -72,6 +73,7 @@ class ValidateBookingForm(FormValidationAction):
             await in_thread(
                 intake.record_consent, sessions(), prospect(tracker), language=language(tracker)
             )
+            await save_pending_answers(tracker)  # the advice and needs found before, if any
         return {"consent": value}
 
     async def validate_intake_mode(

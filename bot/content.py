@@ -137,16 +137,52 @@ class SupportOption(Strict):
     needs: list[Need] = Field(min_length=1)
 
 
+class NeedsQuestion(Strict):
+    """One yes/no question of the needs check; "yes" means the prospect has this need."""
+
+    need: Need
+    text: Text
+
+
+class NeedsCheck(Strict):
+    """The short needs check behind "money and support"."""
+
+    intro: Text
+    always: list[Need] = Field(default_factory=list)
+    questions: list[NeedsQuestion] = Field(min_length=3, max_length=6)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        _check_unique([q.need for q in self.questions], "needs_check need")
+        return self
+
+    def question(self, need: str) -> NeedsQuestion:
+        """The question about `need`; ValueError when there is none."""
+        if (found := next((q for q in self.questions if q.need == need), None)) is None:
+            raise ValueError(f"no needs_check question about {need!r}")
+        return found
+
+
 class Support(Strict):
     """The file support.yml."""
 
     version: int
+    needs_check: NeedsCheck
     options: list[SupportOption] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
         _check_unique([o.id for o in self.options], "support option id")
+        asked = {q.need for q in self.needs_check.questions} | set(self.needs_check.always)
+        for option in self.options:
+            if not asked.intersection(option.needs):
+                raise ValueError(f"option {option.id!r}: no needs_check question leads to it")
         return self
+
+    def options_for(self, needs: list[str]) -> list[SupportOption]:
+        """The options that help with any of `needs` or with the always-shown needs."""
+        wanted = set(needs) | set(self.needs_check.always)
+        return [o for o in self.options if wanted.intersection(o.needs)]
 
 
 class Content(Strict):

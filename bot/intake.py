@@ -8,12 +8,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import phonenumbers
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import IntakeSlot, Lead, utcnow
-from bot.db.repositories.leads import create_lead, find_lead
+from bot.db.repositories.leads import (
+    create_lead,
+    find_lead,
+    save_assessment,
+    save_support_needs,
+)
 from bot.scheduling import booking as bookings
 from bot.scheduling.slots import SCHOOL_TZ, free_slots
 from bot.settings import get_settings
@@ -118,6 +124,26 @@ def record_consent(sessions: sessionmaker[Session], prospect: Prospect, *, langu
                 consent_version=CONSENT_VERSION,
                 language=language,
             )
+
+
+def save_answers(
+    sessions: sessionmaker[Session],
+    prospect: Prospect,
+    *,
+    assessment: dict[str, Any] | None = None,
+    needs: list[str] | None = None,
+) -> bool:
+    """Store the questionnaires' outcome on the lead; False when there is no lead (no consent)."""
+    with sessions.begin() as session:
+        lead = _lead(session, prospect)
+        if lead is None:
+            return False
+        if assessment is not None:
+            result = {key: value for key, value in assessment.items() if key != "answers"}
+            save_assessment(lead, answers=assessment.get("answers") or {}, result=result)
+        if needs is not None:
+            save_support_needs(lead, needs=needs)
+        return True
 
 
 def offer(

@@ -21,9 +21,9 @@ from bot.db.models import (
     IntakeSlot,
     Lead,
     LeadStatus,
-    LeadStatusChange,
     utcnow,
 )
+from bot.db.repositories.leads import set_status
 from bot.notifications import prospect_text, staff_text
 
 REMINDERS = {"reminder_24h": timedelta(hours=24), "reminder_2h": timedelta(hours=2)}
@@ -78,13 +78,6 @@ def _release_seat(session: Session, slot_id: int) -> None:
         .where(IntakeSlot.id == slot_id, IntakeSlot.booked > 0)
         .values(booked=IntakeSlot.booked - 1)
     )
-
-
-def _set_lead_status(lead: Lead, status: LeadStatus) -> None:
-    if lead.status != status:
-        lead.status = status
-        lead.status_changed_at = utcnow()
-        lead.status_history.append(LeadStatusChange(status=status))
 
 
 def _schedule_messages(
@@ -157,7 +150,7 @@ def book(
             session.add(booking)
     except IntegrityError as error:  # a concurrent request of the same lead won
         raise AlreadyBookedError(f"lead {lead.id} booked concurrently") from error
-    _set_lead_status(lead, LeadStatus.BOOKED)
+    set_status(lead, LeadStatus.BOOKED)
     _schedule_messages(session, booking, lead, "booked", base_url)
     return booking
 
@@ -168,9 +161,7 @@ def cancel(session: Session, *, lead: Lead, reason: str = "by prospect") -> Book
     if booking is None:
         raise NoActiveBookingError(f"lead {lead.id} has no active booking")
     _end(session, booking, BookingStatus.CANCELLED, reason)
-    _set_lead_status(
-        lead, LeadStatus.NEW if lead.assessment_result is None else LeadStatus.ASSESSED
-    )
+    set_status(lead, LeadStatus.NEW if lead.assessment_result is None else LeadStatus.ASSESSED)
     _notify_staff(session, booking, lead, "staff_cancelled")
     return booking
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,3 +48,24 @@ def touch_lead(session: Session, *, channel: str, channel_user_id: str) -> None:
     lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
     if lead is not None:
         lead.last_activity_at = utcnow()
+
+
+def set_status(lead: Lead, status: LeadStatus) -> None:
+    """Move the lead to `status`, keeping the history."""
+    if lead.status != status:
+        lead.status = status
+        lead.status_changed_at = utcnow()
+        lead.status_history.append(LeadStatusChange(status=status))
+
+
+def save_assessment(lead: Lead, *, answers: dict[str, str], result: dict[str, Any]) -> None:
+    """Store the fit assessment's answers and result; a new lead becomes "assessed"."""
+    lead.assessment_answers = dict(answers)
+    lead.assessment_result = dict(result)
+    if lead.status == LeadStatus.NEW:
+        set_status(lead, LeadStatus.ASSESSED)
+
+
+def save_support_needs(lead: Lead, *, needs: list[str]) -> None:
+    """Store the needs from the money-and-support check."""
+    lead.support_needs = list(needs)
