@@ -20,6 +20,8 @@ Events = list[dict[str, Any]]
 # Typed messages that are not an answer but a request of their own (answered by rules).
 NOT_AN_ANSWER = INTERRUPTIONS | {"book_intake"}
 STORE = {"assessment": "store_assessment", "needs": "store_needs"}
+# "geen idee welke opleiding" in the assessment itself is an unclear answer, not a restart.
+STARTED_BY = {"assessment": "ask_assessment", "needs": "ask_support"}
 
 
 def _all_answers(tracker: Tracker) -> dict[str, dict[str, str]]:
@@ -90,35 +92,38 @@ class ValidateQuestionnaireForm(FormValidationAction):
     async def extract_questionnaire_answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Record the answer; an unclear one gets a hint, another request leaves it to the rules."""
+        """The answer as "question:option", a hint when unclear, or {} for another request."""
         if tracker.get_slot("requested_slot") != "questionnaire_answer":
             return {}
         kind, answers = _current(tracker)
-        question_id = q.next_question(kind, answers)
-        if question_id is None:
-            return {"questionnaire_answer": "done"}
         lang, pressed = language(tracker), next(tracker.get_latest_entity_values("choice"), None)
         if pressed is not None:
             choice = q.parse_choice(pressed)
-            if choice is None or choice.kind != kind:
-                dispatcher.utter_message(response="utter_stale_choice")
-                return {"questionnaire_answer": None}
-            answers[choice.question_id] = choice.option_id
-        else:
-            text = str(tracker.latest_message.get("text") or "")
-            option = q.match_typed(kind, question_id, text, intent=intent(tracker), language=lang)
-            if option is None:
-                if intent(tracker) in NOT_AN_ANSWER:
-                    return {}
-                dispatcher.utter_message(text=say(_hint(kind), lang))
-                return {"questionnaire_answer": None}
-            answers[question_id] = option
+            if choice is not None and choice.kind == kind:
+                return {"questionnaire_answer": f"{choice.question_id}:{choice.option_id}"}
+            dispatcher.utter_message(text=say("stale_button", lang))
+            return {"questionnaire_answer": None}
+        question_id = q.next_question(kind, answers) or ""
+        text = str(tracker.latest_message.get("text") or "")
+        option = q.match_typed(kind, question_id, text, intent=intent(tracker), language=lang)
+        if option is not None:
+            return {"questionnaire_answer": f"{question_id}:{option}"}
+        if intent(tracker) in NOT_AN_ANSWER - {STARTED_BY[kind]}:
+            return {}
+        dispatcher.utter_message(text=say(_hint(kind), lang))
+        return {"questionnaire_answer": None}
+
+    async def validate_questionnaire_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Record the answer; the slot stays empty (next question) until all are answered."""
+        kind, answers = _current(tracker)
+        question_id, _, option_id = str(value or "").partition(":")
+        if value != "done" and q.is_valid(kind, question_id, option_id):
+            answers[question_id] = option_id
+        done = "done" if q.next_question(kind, answers) is None else None
         everything = {**_all_answers(tracker), kind: answers}
-        done = q.next_question(kind, answers) is None
-        return {
-            "questionnaire_answers": everything,
-            "questionnaire_answer": "done" if done else None,
-        }
+        return {"questionnaire_answers": everything, "questionnaire_answer": done}
 
 
 def _hint(kind: q.Kind) -> str:

@@ -114,6 +114,8 @@ def match_typed(
     kind: Kind, question_id: str, text: str, *, intent: str | None, language: str
 ) -> str | None:
     """The option meant by a typed answer ("2", "cijfers", "ja"); None when unclear."""
+    if question_id not in question_ids(kind):
+        return None
     if kind == "assessment":
         return match_option(assessment().question(question_id), text, language=language)
     words = set(normalise(text).split())

@@ -82,42 +82,52 @@ async def test_start_resumes_a_half_finished_assessment() -> None:
     assert asked[0]["text"].startswith("(2/")
 
 
+async def answer(
+    tracker: Tracker, dispatcher: CollectingDispatcher | None = None
+) -> dict[str, Any]:
+    """What the form validation makes of the latest message, as the SDK runs it."""
+    form, dispatcher = ValidateQuestionnaireForm(), dispatcher or CollectingDispatcher()
+    extracted = await form.extract_questionnaire_answer(dispatcher, tracker, {})
+    if "questionnaire_answer" not in extracted:
+        return extracted
+    value = extracted["questionnaire_answer"]
+    return await form.validate_questionnaire_answer(value, dispatcher, tracker, {})
+
+
 async def test_a_pressed_button_answers_and_the_last_answer_completes() -> None:
     slots = {"questionnaire": "needs", "questionnaire_answers": {"needs": {}}}
-    events = await ValidateQuestionnaireForm().extract_questionnaire_answer(
-        CollectingDispatcher(), tracker(choice="needs:laptop:yes", slots=slots), {}
-    )
-    assert {
-        "questionnaire_answers": {"needs": {"laptop": "yes"}},
-        "questionnaire_answer": None,
-    } == events
+    result = await answer(tracker(choice="needs:laptop:yes", slots=slots))
+    assert {"questionnaire_answers": {"needs": {"laptop": "yes"}},
+            "questionnaire_answer": None} == result  # fmt: skip
     almost = {**ALL_NO}
     del almost["benefit"]
     slots["questionnaire_answers"] = {"needs": almost}
-    events = await ValidateQuestionnaireForm().extract_questionnaire_answer(
-        CollectingDispatcher(), tracker("ja", intent="affirm", slots=slots), {}
-    )
+    result = await answer(tracker("ja", intent="affirm", slots=slots))
     assert {"questionnaire_answers": {"needs": {**almost, "benefit": "yes"}},
-            "questionnaire_answer": "done"} == events  # fmt: skip
+            "questionnaire_answer": "done"} == result  # fmt: skip
+
+
+async def test_a_typed_assessment_answer_is_matched_whatever_nlu_thought() -> None:
+    slots = {"questionnaire": "assessment", "questionnaire_answers": {"assessment": {}}}
+    result = await answer(tracker("cijfers", intent="ask_track_salary", slots=slots))
+    assert {"questionnaire_answers": {"assessment": {"interests": "numbers"}},
+            "questionnaire_answer": None} == result  # fmt: skip
 
 
 async def test_an_unclear_answer_gets_a_hint_and_a_question_is_left_to_the_rules() -> None:
     slots = {"questionnaire": "assessment", "questionnaire_answers": {}}
     dispatcher = CollectingDispatcher()
-    form = ValidateQuestionnaireForm()
-    unclear = await form.extract_questionnaire_answer(
-        dispatcher, tracker("tja", intent="out_of_scope", slots=slots), {}
-    )
-    assert {"questionnaire_answer": None} == unclear
+    unclear = await answer(tracker("tja", intent="out_of_scope", slots=slots), dispatcher)
+    assert {"questionnaire_answers": {"assessment": {}}, "questionnaire_answer": None} == unclear
     assert "Kies een van de knoppen" in dispatcher.messages[0]["text"]
-    question = await form.extract_questionnaire_answer(
-        CollectingDispatcher(), tracker("ben ik te oud?", intent="concern", slots=slots), {}
-    )
-    assert {} == question
-    button_of_other_check = await form.extract_questionnaire_answer(
-        CollectingDispatcher(), tracker(choice="needs:laptop:yes", slots=slots), {}
-    )
-    assert {"questionnaire_answer": None} == button_of_other_check
+    assert {} == await answer(tracker("ben ik te oud?", intent="concern", slots=slots))
+    assert {} == await answer(tracker("geld en steun?", intent="ask_support", slots=slots))
+    same = await answer(tracker("geen idee welke", intent="ask_assessment", slots=slots))
+    assert same["questionnaire_answer"] is None
+    stale = CollectingDispatcher()
+    other_check = await answer(tracker(choice="needs:laptop:yes", slots=slots), stale)
+    assert other_check["questionnaire_answer"] is None
+    assert stale.messages[0]["text"].startswith("Die knop werkt niet meer.")
 
 
 async def test_advice_without_consent_is_shown_but_not_stored(
