@@ -54,7 +54,11 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     channel_user_id: Mapped[str] = mapped_column(String(128))
     # Button payloads Tekkie offered most recently; only these may come back as payloads.
-    offered_payloads: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offered_payloads: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The campaign the prospect came from (Telegram deep link, code in a WhatsApp message).
+    campaign: Mapped[str | None] = mapped_column(String(64))
+    # The prospect's last message (WhatsApp allows free-form replies for 24 hours after it).
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
