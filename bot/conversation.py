@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.repositories import conversations as repo
 from bot.db.repositories.leads import touch_lead
 from bot.language import Lang, detect_language
-from bot.messages import InboundMessage, OutboundMessage
+from bot.messages import Button, InboundMessage, OutboundMessage
 from bot.texts import say
 from integrations.rasa_client import RasaClient, RasaUnavailableError
 
@@ -45,6 +45,10 @@ class ConversationService:
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         """Handle one inbound message and return Tekkie's replies."""
         language = detect_language(message.text or "", hint=message.locale)
+        if message.unsupported is not None:
+            await anyio.to_thread.run_sync(self._remember, message, [])
+            key = "edited_message" if message.unsupported == "edited" else "unsupported_message"
+            return [OutboundMessage(text=say(key, language))]
         rasa_text = await anyio.to_thread.run_sync(self._check_and_prepare, message, language)
         metadata = {"channel": message.channel, "locale": message.locale, **message.metadata}
         try:
@@ -57,33 +61,69 @@ class ConversationService:
         if not replies:
             log.warning("rasa.no_reply", conversation=message.conversation_id)
             return [OutboundMessage(text=say("no_reply", language))]
-        offered = [button.payload for reply in replies for button in reply.buttons]
-        await anyio.to_thread.run_sync(self._remember, message, offered)
+        buttons = [button for reply in replies for button in reply.buttons]
+        await anyio.to_thread.run_sync(self._remember, message, buttons)
         return replies
 
     def _check_and_prepare(self, message: InboundMessage, language: Lang) -> str:
-        if message.payload is not None:
-            with self._sessions.begin() as session:
-                conversation = repo.get_or_create_conversation(
-                    session, channel=message.channel, channel_user_id=message.channel_user_id
-                )
-                if not repo.payload_was_offered(
-                    session, conversation=conversation, payload=message.payload
-                ):
-                    raise TurnRefusedError("stale_button", say("stale_button", language))
-            return message.payload
+        """What Rasa gets: a checked payload, or typed text that can never act as one."""
+        if message.command is not None:
+            return message.command  # Tekkie's own channel command (/start, /help, ...)
+        if message.payload is not None or message.button_ref is not None:
+            return self._offered_payload(message, language)
         text = neutralise_text(message.text or "")
         if not text:
             raise TurnRefusedError("empty", say("empty", language))
         if len(text) > MAX_TEXT_LENGTH:
             raise TurnRefusedError("too_long", say("too_long", language, limit=MAX_TEXT_LENGTH))
+        if message.numbered_choices:
+            return self._numbered_choice(message, text) or text
         return text
 
-    def _remember(self, message: InboundMessage, offered: list[str]) -> None:
+    def _offered_payload(self, message: InboundMessage, language: Lang) -> str:
         with self._sessions.begin() as session:
             conversation = repo.get_or_create_conversation(
                 session, channel=message.channel, channel_user_id=message.channel_user_id
             )
-            repo.remember_offered_payloads(session, conversation=conversation, payloads=offered)
+            if message.button_ref is not None:
+                payload = repo.payload_for_ref(
+                    session, conversation=conversation, ref=message.button_ref
+                )
+            elif repo.payload_was_offered(
+                session, conversation=conversation, payload=str(message.payload)
+            ):
+                payload = message.payload
+            else:
+                payload = None
+        if payload is None:
+            raise TurnRefusedError("stale_button", say("stale_button", language))
+        return payload
+
+    def _numbered_choice(self, message: InboundMessage, text: str) -> str | None:
+        """Typed "2" or an option's words choose one of the latest turn's numbered options."""
+        with self._sessions() as session:
+            conversation = repo.get_or_create_conversation(
+                session, channel=message.channel, channel_user_id=message.channel_user_id
+            )
+            buttons = repo.last_turn_buttons(session, conversation=conversation)
+            session.commit()
+        said = _plain(text)
+        if said.isdigit() and 1 <= int(said) <= len(buttons):
+            return buttons[int(said) - 1].payload
+        return next((b.payload for b in buttons if _plain(b.title) == said), None)
+
+    def _remember(self, message: InboundMessage, buttons: list[Button]) -> None:
+        with self._sessions.begin() as session:
+            conversation = repo.get_or_create_conversation(
+                session, channel=message.channel, channel_user_id=message.channel_user_id
+            )
+            repo.remember_turn_buttons(session, conversation=conversation, buttons=buttons)
+            if message.channel != "webchat":
+                repo.record_inbound(session, conversation=conversation, campaign=message.campaign)
             repo.touch(session, conversation=conversation)
             touch_lead(session, channel=message.channel, channel_user_id=message.channel_user_id)
+
+
+def _plain(text: str) -> str:
+    """Lowercase words only: "2." -> "2", "📍 Op locatie" -> "op locatie"."""
+    return " ".join(re.findall(r"\w+", text.lower()))

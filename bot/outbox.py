@@ -26,8 +26,8 @@ BACKOFF_CAP = timedelta(hours=1)
 class Sender(Protocol):
     """Delivers one outbox message on one channel; raises on failure."""
 
-    def send(self, message: OutboxMessage) -> None:
-        """Deliver or raise."""
+    def send(self, message: OutboxMessage) -> str | None:
+        """Deliver or raise; return the channel's id for the message when it gives one."""
 
 
 class UnsendableError(Exception):
@@ -99,6 +99,24 @@ def claim_due(session: Session, *, now: datetime, limit: int = 20) -> list[Outbo
     return messages
 
 
+def claim_ids(session: Session, *, ids: list[int], now: datetime) -> list[OutboxMessage]:
+    """Lease these messages if no worker holds them yet (in id order)."""
+    claimed = []
+    for message_id in sorted(ids):
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(
+                status=OutboxStatus.SENDING,
+                locked_until=now + LEASE,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(session.get_one(OutboxMessage, message_id))
+    return claimed
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt: 30 s, 1 min, 2 min, ... capped at an hour."""
     wait: timedelta = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
@@ -121,17 +139,26 @@ class OutboxWorker:
             self._deliver(message_id, now)
         return len(claimed)
 
+    def deliver_now(self, ids: list[int]) -> None:
+        """Deliver these just-enqueued messages at once, in order (replies to a turn)."""
+        now = utcnow()
+        with self._sessions.begin() as session:
+            claimed = [m.id for m in claim_ids(session, ids=ids, now=now)]
+        for message_id in claimed:
+            self._deliver(message_id, now)
+
     def _deliver(self, message_id: int, now: datetime) -> None:
         with self._sessions() as session:
             message = session.get_one(OutboxMessage, message_id)
             session.expunge(message)
         error: str | None = None
         unsendable = False
+        external_id: str | None = None
         sender = self._senders.get(message.channel)
         try:
             if sender is None:
                 raise UnsendableError(f"no sender for channel {message.channel!r}")
-            sender.send(message)
+            external_id = sender.send(message)
         except UnsendableError as failure:
             error, unsendable = str(failure), True
         except Exception as failure:  # noqa: BLE001 - any send failure is retried
@@ -142,6 +169,7 @@ class OutboxWorker:
             stored.last_error = error
             if error is None:
                 stored.status, stored.sent_at = OutboxStatus.SENT, utcnow()
+                stored.external_id = external_id
             elif unsendable:
                 stored.status = OutboxStatus.UNSENDABLE
             elif stored.attempts >= stored.max_attempts:
@@ -151,3 +179,24 @@ class OutboxWorker:
                 stored.next_attempt_at = now + backoff(stored.attempts)
         log.info("outbox.delivered" if error is None else "outbox.failed",
                  id=message_id, kind=message.kind, error=error)  # fmt: skip
+
+
+def record_delivery_status(
+    session: Session, *, external_id: str, status: str, error_code: str | None = None
+) -> bool:
+    """Store what the channel reported about a sent message; failures are surfaced.
+
+    A failed or undelivered message is marked failed with the channel's error code (it is not
+    resent: the prospect may have blocked the number, and a retry could send it twice).
+    """
+    message = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.external_id == external_id)
+    ).first()
+    if message is None:
+        return False
+    message.delivery_status = status[:16]
+    if status in ("failed", "undelivered"):
+        message.status = OutboxStatus.FAILED
+        message.last_error = f"channel reported {status} (error {error_code or 'unknown'})"
+        log.warning("outbox.delivery_failed", id=message.id, kind=message.kind, error=error_code)
+    return True

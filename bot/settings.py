@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +61,24 @@ class Settings(BaseSettings):
     runtime_dir: Path = PROJECT_ROOT / "var" / "run"
     privacy_url: str | None = None
 
+    # Telegram (python-telegram-bot): on when the token is set.
+    telegram_bot_token: SecretStr | None = None
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # WhatsApp (Twilio): on when the account SID is set.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None  # e.g. whatsapp:+14155238886
+    twilio_api_base_url: str = "https://api.twilio.com"
+    # Content API templates (ContentSid) for buttons: quick replies by number of buttons
+    # ({"1": "HX...", "2": "HX...", "3": "HX..."}) and a list picker for 4 to 10 options.
+    twilio_quick_reply_sids: dict[str, str] = Field(default_factory=dict)
+    twilio_list_picker_sid: str | None = None
+    # Approved template for reminders outside WhatsApp's 24-hour window ({{1}} = the text).
+    twilio_reminder_template_sid: str | None = None
+    channel_retry_interval: float = Field(default=5.0, gt=0)
+
     @model_validator(mode="after")
     def _reject_placeholders(self) -> Settings:
         """Refuse placeholder or weak secrets outside development."""
@@ -71,12 +90,47 @@ class Settings(BaseSettings):
             )
             if self.environment != "development":
                 raise ValueError(message)
+        self._check_channels()
         return self
+
+    def _check_channels(self) -> None:
+        """A channel that is switched on must be complete (and its secrets long enough)."""
+        if self.telegram_bot_token is not None and self.telegram_mode == "webhook":
+            secret = self.telegram_webhook_secret
+            if secret is None or not re.fullmatch(
+                r"[A-Za-z0-9_-]{16,256}", secret.get_secret_value()
+            ):
+                raise ValueError(
+                    "TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z a-z 0-9 _ - in "
+                    f"webhook mode, e.g. {secrets.token_urlsafe(24)}"
+                )
+        if self.twilio_account_sid is not None:
+            missing = [
+                name
+                for name, value in (
+                    ("TWILIO_AUTH_TOKEN", self.twilio_auth_token),
+                    ("TWILIO_WHATSAPP_FROM", self.twilio_whatsapp_from),
+                    ("PUBLIC_BASE_URL", self.public_base_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"WhatsApp needs {', '.join(missing)} as well")
 
     @property
     def uses_placeholder_secret(self) -> bool:
         """True when the development placeholder token is in use (allowed only there)."""
         return self.rasa_token.get_secret_value() == PLACEHOLDER_SECRET
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """True when a Telegram bot token is configured."""
+        return self.telegram_bot_token is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """True when a Twilio account is configured."""
+        return self.twilio_account_sid is not None
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,20 +12,26 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.assessment import assessment
 from bot.content import content
 from bot.conversation import ConversationService
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
+from bot.inbound import InboundPipeline
 from bot.logging import configure_logging
 from bot.outbox import OutboxWorker
 from bot.scheduling.demo import seed_demo
 from bot.scheduling.slots import SCHOOL_TZ
 from bot.settings import Settings, get_settings
 from bot.texts import messages
-from bot.web import calendar, health, webchat
+from bot.web import calendar, channels, health, webchat
+from bot.web.channels import receive_telegram
+from integrations import telegram
 from integrations.outbox_senders import build_senders
 from integrations.rasa_client import RasaClient
 
@@ -57,13 +63,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = sessions
         app.state.rasa = rasa
         app.state.conversations = ConversationService(sessions=sessions, rasa=rasa)
-        worker = OutboxWorker(sessions, build_senders(settings, sessions))
+        bot = await start_telegram_bot(settings)
+        app.state.telegram_bot = bot
+        worker = OutboxWorker(sessions, build_senders(settings, sessions, telegram_bot=bot))
+        redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        app.state.pipeline = pipeline = InboundPipeline(
+            sessions=sessions, conversations=app.state.conversations,
+            deliver=lambda ids: anyio.to_thread.run_sync(worker.deliver_now, ids),
+            redis=redis_client, key_prefix=settings.redis_key_prefix,
+        )  # fmt: skip
         async with anyio.create_task_group() as tasks:
             if settings.outbox_worker_interval > 0:
                 tasks.start_soon(run_outbox, worker, settings.outbox_worker_interval)
+            tasks.start_soon(retry_inbound, pipeline, settings.channel_retry_interval)
+            if bot is not None and settings.telegram_mode == "polling":
+                tasks.start_soon(poll_telegram, bot, pipeline)
             log.info("app.started", base_url=settings.base_url)
             yield
             tasks.cancel_scope.cancel()
+        if bot is not None:
+            await bot.shutdown()
+        if redis_client is not None:
+            await redis_client.aclose()
         await rasa.aclose()
         engine.dispose()
 
@@ -71,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webchat.router)
     app.include_router(health.router)
     app.include_router(calendar.router)
+    app.include_router(channels.router)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="static")
 
     @app.get("/privacy", include_in_schema=False)
@@ -94,6 +116,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+async def start_telegram_bot(settings: Settings) -> Bot | None:
+    """The Telegram client when configured; a failing check is logged, not fatal."""
+    if not settings.telegram_enabled:
+        return None
+    bot = telegram.make_bot(settings)
+    try:
+        await bot.initialize()
+    except TelegramError:
+        log.exception("telegram.unavailable_at_start")
+    return bot
+
+
+async def retry_inbound(pipeline: InboundPipeline, interval: float) -> None:
+    """Handle channel messages that waited for Rasa, every `interval` seconds."""
+    while True:
+        try:
+            await pipeline.retry_due()
+        except Exception:  # a database hiccup must not stop the retries for good
+            log.exception("inbound.retry_error")
+        await anyio.sleep(interval)
+
+
+async def poll_telegram(bot: Bot, pipeline: InboundPipeline) -> None:
+    """Development mode: fetch updates with long polling instead of a webhook."""
+    await bot.delete_webhook()
+    offset = 0
+    async with anyio.create_task_group() as tasks:
+        while True:
+            try:
+                updates = await bot.get_updates(offset=offset, timeout=10)
+            except TelegramError:
+                log.exception("telegram.polling_error")
+                await anyio.sleep(2)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                await receive_telegram(pipeline, bot, update, tasks.start_soon)
 
 
 async def run_outbox(worker: OutboxWorker, interval: float) -> None:

@@ -54,7 +54,10 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     channel_user_id: Mapped[str] = mapped_column(String(128))
     # Button payloads Tekkie offered most recently; only these may come back as payloads.
-    offered_payloads: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    offered_payloads: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The buttons of Tekkie's latest turn as [title, payload], in order: on WhatsApp without
+    # templates they are numbered options, chosen by typing "1", "2" or the option's words.
+    last_buttons: Mapped[list[list[str]] | None] = mapped_column(JSON)
     # The campaign the prospect came from (Telegram deep link, code in a WhatsApp message).
     campaign: Mapped[str | None] = mapped_column(String(64))
     # The prospect's last message (WhatsApp allows free-form replies for 24 hours after it).

@@ -7,8 +7,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, utcnow
+from bot.messages import Button, button_ref
 
 MAX_REMEMBERED_PAYLOADS = 40
+
+
+def find_conversation(
+    session: Session, *, channel: str, channel_user_id: str
+) -> Conversation | None:
+    """The conversation of this channel user, if they wrote before."""
+    query = select(Conversation).where(
+        Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
+    )
+    return session.scalars(query).one_or_none()
 
 
 def get_or_create_conversation(
@@ -44,6 +55,35 @@ def remember_offered_payloads(
         return
     kept = [p for p in (conversation.offered_payloads or []) if p not in payloads]
     conversation.offered_payloads = (kept + payloads)[-MAX_REMEMBERED_PAYLOADS:]
+
+
+def remember_turn_buttons(
+    session: Session, *, conversation: Conversation, buttons: list[Button]
+) -> None:
+    """Remember the buttons of Tekkie's latest turn (all offered payloads stay valid too)."""
+    remember_offered_payloads(
+        session, conversation=conversation, payloads=[b.payload for b in buttons]
+    )
+    conversation.last_buttons = [[b.title, b.payload] for b in buttons]
+
+
+def payload_for_ref(session: Session, *, conversation: Conversation, ref: str) -> str | None:
+    """The offered payload a Telegram/WhatsApp button reference stands for; None when stale."""
+    session.refresh(conversation)
+    return next((p for p in conversation.offered_payloads or [] if button_ref(p) == ref), None)
+
+
+def last_turn_buttons(session: Session, *, conversation: Conversation) -> list[Button]:
+    """The buttons of Tekkie's latest turn, in order."""
+    session.refresh(conversation)
+    return [Button(title, payload) for title, payload in conversation.last_buttons or []]
+
+
+def record_inbound(session: Session, *, conversation: Conversation, campaign: str | None) -> None:
+    """A channel message arrived now; the first campaign code seen is kept."""
+    conversation.last_inbound_at = utcnow()
+    if campaign and not conversation.campaign:
+        conversation.campaign = campaign[:64]
 
 
 def touch(session: Session, *, conversation: Conversation) -> None:

@@ -1,0 +1,120 @@
+"""Telegram and WhatsApp webhooks: verify, parse, store; the conversation runs after the reply."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import structlog
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Bot, Update
+
+from bot import outbox
+from bot.inbound import InboundPipeline
+from bot.settings import Settings
+from integrations import telegram, whatsapp
+
+log = structlog.get_logger(__name__)
+router = APIRouter(include_in_schema=False)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+Schedule = Callable[..., Any]
+
+
+@router.post("/webhooks/telegram")
+async def telegram_webhook(request: Request, background: BackgroundTasks) -> Response:
+    """One Telegram update: the secret header must match; stored once, handled after the 200."""
+    settings: Settings = request.app.state.settings
+    bot: Bot | None = request.app.state.telegram_bot
+    if bot is None or settings.telegram_webhook_secret is None:
+        return JSONResponse({"detail": "Telegram is not configured"}, status_code=404)
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
+    if not hmac.compare_digest(given, settings.telegram_webhook_secret.get_secret_value().encode()):
+        return JSONResponse({"detail": "wrong secret token"}, status_code=403)
+    try:
+        update = Update.de_json(await request.json(), bot)
+    except Exception:  # noqa: BLE001 - any unparsable body is the sender's mistake
+        return JSONResponse({"detail": "not a Telegram update"}, status_code=400)
+    return await _stored(
+        receive_telegram(request.app.state.pipeline, bot, update, background.add_task)
+    )
+
+
+async def receive_telegram(
+    pipeline: InboundPipeline, bot: Bot, update: Update, schedule: Schedule
+) -> None:
+    """Store the update's message once, acknowledge a pressed button, schedule the handling."""
+    message = telegram.parse_update(update)
+    if update.callback_query is not None:
+        schedule(_answer_callback, bot, update.callback_query.id)
+    if message is not None and await pipeline.accept(str(update.update_id), message):
+        schedule(pipeline.drain, message.channel, message.channel_user_id)
+
+
+async def _answer_callback(bot: Bot, query_id: str) -> None:
+    """Stop the button's spinner (a failure here must not stop the conversation)."""
+    try:
+        await bot.answer_callback_query(query_id)
+    except Exception:  # noqa: BLE001 - Telegram may refuse an old query; nothing to do
+        log.warning("telegram.answer_callback_failed", query_id=query_id)
+
+
+@router.post("/webhooks/whatsapp")
+async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Response:
+    """One WhatsApp message from Twilio: signature checked, stored once, handled after."""
+    form = await _signed_form(request)
+    if isinstance(form, Response):
+        return form
+    message = whatsapp.parse_message(form)
+    pipeline: InboundPipeline = request.app.state.pipeline
+
+    async def store() -> None:
+        if message is not None and await pipeline.accept(form["MessageSid"], message):
+            background.add_task(pipeline.drain, message.channel, message.channel_user_id)
+
+    stored = await _stored(store())
+    return Response(EMPTY_TWIML, media_type="text/xml") if stored.status_code == 200 else stored
+
+
+@router.post("/webhooks/whatsapp/status")
+async def whatsapp_status(request: Request) -> Response:
+    """Twilio's status callback (delivered, read, failed, undelivered) for a sent message."""
+    form = await _signed_form(request)
+    if isinstance(form, Response):
+        return form
+
+    def record() -> None:
+        with request.app.state.sessions.begin() as session:
+            outbox.record_delivery_status(
+                session, external_id=form.get("MessageSid", ""),
+                status=form.get("MessageStatus", ""), error_code=form.get("ErrorCode"),
+            )  # fmt: skip
+
+    return await _stored(anyio.to_thread.run_sync(record))
+
+
+async def _signed_form(request: Request) -> dict[str, str] | Response:
+    settings: Settings = request.app.state.settings
+    if not settings.whatsapp_enabled:
+        return JSONResponse({"detail": "WhatsApp is not configured"}, status_code=404)
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    url = settings.base_url + request.url.path
+    if request.url.query:
+        url += f"?{request.url.query}"
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not whatsapp.signature_is_valid(settings, url, form, signature):
+        return JSONResponse({"detail": "invalid Twilio signature"}, status_code=403)
+    return form
+
+
+async def _stored(work: Awaitable[Any]) -> Response:
+    """Run the storing step; a database that is down gets a 503, so the channel retries."""
+    try:
+        await work
+    except SQLAlchemyError:
+        log.exception("webhook.database_unavailable")
+        return JSONResponse({"detail": "temporarily unavailable"}, status_code=503)
+    return Response(status_code=200)

@@ -1,0 +1,166 @@
+"""Telegram through python-telegram-bot 22: updates in, replies out.
+
+`parse_update` turns an update into the internal message type (text, a pressed inline button,
+a command, or something Tekkie cannot read); `TelegramSender` delivers outbox messages with
+inline keyboards. Buttons carry a short reference (`button_ref`), never the payload itself:
+callback_data holds at most 64 bytes, and only payloads Tekkie offered may come back.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from typing import Any
+
+import anyio
+from aiolimiter import AsyncLimiter
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import MessageLimit, ParseMode
+from telegram.ext import AIORateLimiter, ExtBot
+
+from bot.db.models import OutboxMessage
+from bot.messages import InboundMessage, OutboundMessage, button_ref
+from bot.settings import Settings
+
+CHANNEL = "telegram"
+# Tekkie's own commands and the payload each stands for (trusted: Tekkie made them).
+COMMANDS = {
+    "start": "/greet", "help": "/menu", "menu": "/menu", "privacy": "/what_do_you_know",
+    "stop": "/delete_my_data", "delete": "/delete_my_data",
+}  # fmt: skip
+_CAMPAIGN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # Telegram's deep-link alphabet
+_UNSUPPORTED = ("voice", "audio", "photo", "sticker", "document", "video", "video_note",
+                "animation", "location", "venue", "contact", "poll", "dice")  # fmt: skip
+_SPLIT_AT = 3500  # characters before escaping; escaped HTML stays within 4096
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+
+
+def make_bot(settings: Settings) -> ExtBot[int]:
+    """The bot client: rate limited (30/s overall, about 1/s per chat), retrying on 429."""
+    assert settings.telegram_bot_token is not None  # only called when configured
+    return ExtBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        rate_limiter=ChatRateLimiter(max_retries=3),
+    )
+
+
+class ChatRateLimiter(AIORateLimiter):
+    """PTB's limiter (overall and per group) plus about one message per second per chat."""
+
+    def __init__(self, *, max_retries: int) -> None:
+        super().__init__(max_retries=max_retries)
+        self._chats: defaultdict[int, AsyncLimiter] = defaultdict(lambda: AsyncLimiter(3, 3))
+
+    async def process_request(  # noqa: PLR0917 - PTB's signature
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Wait for the chat's turn, then let PTB's limiter do the rest."""
+        chat_id = data.get("chat_id")
+        if isinstance(chat_id, int) and chat_id > 0 and endpoint.startswith("send"):
+            async with self._chats[chat_id]:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+def parse_update(update: Update) -> InboundMessage | None:
+    """The internal message for an update; None for updates Tekkie does not answer."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        return InboundMessage(
+            channel=CHANNEL, channel_user_id=str(chat_id), button_ref=query.data or "",
+            locale=query.from_user.language_code, metadata={"callback_query_id": query.id},
+        )  # fmt: skip
+    if update.edited_message is not None and update.edited_message.chat.type == "private":
+        chat = update.edited_message.chat
+        return InboundMessage(channel=CHANNEL, channel_user_id=str(chat.id), unsupported="edited")
+    message = update.message
+    if message is None or message.chat.type != "private":
+        return None  # groups, channels, membership changes: not a prospect talking
+    user = message.from_user
+    base = InboundMessage(
+        channel=CHANNEL,
+        channel_user_id=str(message.chat.id),
+        locale=user.language_code if user else None,
+        metadata={"name_hint": user.first_name} if user and user.first_name else {},
+    )
+    if message.text is not None:
+        command, _, argument = message.text.partition(" ")
+        name = command[1:].split("@", 1)[0].lower() if command.startswith("/") else ""
+        if name in COMMANDS:
+            campaign = argument.strip() if name == "start" else ""
+            return replace(
+                base, command=COMMANDS[name],
+                campaign=campaign if _CAMPAIGN.fullmatch(campaign) else None,
+            )  # fmt: skip
+        return replace(base, text=message.text)
+    kind = next((k for k in _UNSUPPORTED if getattr(message, k, None)), "other")
+    return replace(base, unsupported=kind)
+
+
+def to_html(text: str) -> str:
+    """Escape for Telegram's HTML parse mode; *bold* in the content becomes bold."""
+    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+
+
+def split_text(text: str, limit: int = _SPLIT_AT) -> list[str]:
+    """Split long text at paragraph, line or word boundaries into parts of at most `limit`."""
+    parts, rest = [], text.strip()
+    while len(rest) > limit:
+        cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    return [*parts, rest] if rest else parts or [""]
+
+
+def keyboard(reply: OutboundMessage) -> InlineKeyboardMarkup | None:
+    """One button per row; callback_data is the payload's short reference."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.title, callback_data=button_ref(b.payload))]
+            for b in reply.buttons
+        ]
+    )
+
+
+async def send_reply(bot: Bot, chat_id: str, reply: OutboundMessage) -> str:
+    """Send one reply (split when long, buttons under the last part); the last message id."""
+    parts = split_text(reply.text or "👇")
+    assert all(len(to_html(p)) <= MessageLimit.MAX_TEXT_LENGTH for p in parts)
+    sent_id = ""
+    for index, part in enumerate(parts):
+        sent = await bot.send_message(
+            chat_id=int(chat_id), text=to_html(part), parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply) if index == len(parts) - 1 else None,
+        )  # fmt: skip
+        sent_id = str(sent.message_id)
+    return sent_id
+
+
+class TelegramSender:
+    """Outbox sender for Telegram; runs the async client on the app's event loop."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    def send(self, message: OutboxMessage) -> str | None:
+        """Deliver the stored reply or notice; raises on failure (the outbox retries)."""
+        reply = OutboundMessage.from_payload(message.payload)
+        return anyio.from_thread.run(send_reply, self._bot, message.recipient, reply)
