@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import INTERRUPTIONS, button, in_thread, intent, language, prospect
+from actions.context import latest_user_event
 from actions.questionnaire import save_pending_answers
 from bot import intake
 from bot.db.runtime import sessions
@@ -248,10 +249,28 @@ class _AskOneQuestion(Action):
         return []
 
 
-class ActionAskFullName(_AskOneQuestion):
-    """Asks the prospect's name."""
+class ActionAskFullName(Action):
+    """Asks the prospect's name, suggesting the channel's profile name as a button."""
 
-    action_name, message = "action_ask_full_name", "ask_name"
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_full_name"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """The question; with WhatsApp's ProfileName or Telegram's first name as a choice."""
+        lang = language(tracker)
+        hint = (latest_user_event(tracker).get("metadata") or {}).get("name_hint")
+        suggestion = intake.clean_name(str(hint or ""))
+        if suggestion is None:
+            dispatcher.utter_message(text=say("ask_name", lang))
+        else:  # the button's payload is plain text: Rasa takes it as the typed name
+            dispatcher.utter_message(
+                text=say("ask_name_suggested", lang, name=suggestion),
+                buttons=[button(suggestion, suggestion)],
+            )
+        return []
 
 
 class ActionAskContact(_AskOneQuestion):

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from bot import rasa_project, services
+from bot.cli_channels import app as telegram_app
 from bot.cli_scheduling import app as scheduling_app
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 privacy_app = typer.Typer(help="Privacy (AVG/GDPR) housekeeping.", no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(scheduling_app, name="slots")
+app.add_typer(telegram_app, name="telegram")
 
 
 class Service(StrEnum):

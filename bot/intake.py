@@ -14,6 +14,7 @@ import phonenumbers
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import IntakeSlot, Lead, utcnow
+from bot.db.repositories.conversations import find_conversation
 from bot.db.repositories.leads import (
     create_lead,
     find_lead,
@@ -117,13 +118,19 @@ def record_consent(sessions: sessionmaker[Session], prospect: Prospect, *, langu
     """Store the lead at the moment of consent (once)."""
     with sessions.begin() as session:
         if _lead(session, prospect) is None:
-            create_lead(
+            conversation = find_conversation(
+                session, channel=prospect.channel, channel_user_id=prospect.channel_user_id
+            )
+            lead = create_lead(
                 session,
                 channel=prospect.channel,
                 channel_user_id=prospect.channel_user_id,
                 consent_version=CONSENT_VERSION,
                 language=language,
+                campaign=conversation.campaign if conversation else None,
             )
+            if prospect.channel == "whatsapp":  # the channel user id is the E.164 number
+                lead.phone_e164 = prospect.channel_user_id
 
 
 def save_answers(
