@@ -44,12 +44,14 @@ class ConversationService:
 
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         """Handle one inbound message and return Tekkie's replies."""
-        language = detect_language(message.text or "", hint=message.locale)
+        known = await anyio.to_thread.run_sync(self._known_language, message)
+        language = detect_language(message.text or "", current=known, hint=message.locale)
         if message.unsupported is not None:
             await anyio.to_thread.run_sync(self._remember, message, [])
             key = "edited_message" if message.unsupported == "edited" else "unsupported_message"
             return [OutboundMessage(text=say(key, language))]
         rasa_text = await anyio.to_thread.run_sync(self._check_and_prepare, message, language)
+        await anyio.to_thread.run_sync(self._remember_language, message, language)
         metadata = {"channel": message.channel, "locale": message.locale, **message.metadata}
         try:
             replies = await self._rasa.send(
@@ -64,6 +66,20 @@ class ConversationService:
         buttons = [button for reply in replies for button in reply.buttons]
         await anyio.to_thread.run_sync(self._remember, message, buttons)
         return replies
+
+    def _known_language(self, message: InboundMessage) -> str | None:
+        with self._sessions() as session:
+            found = repo.find_conversation(
+                session, channel=message.channel, channel_user_id=message.channel_user_id
+            )
+            return found.language if found is not None else None
+
+    def _remember_language(self, message: InboundMessage, language: Lang) -> None:
+        with self._sessions.begin() as session:
+            conversation = repo.get_or_create_conversation(
+                session, channel=message.channel, channel_user_id=message.channel_user_id
+            )
+            conversation.language = language
 
     def _check_and_prepare(self, message: InboundMessage, language: Lang) -> str:
         """What Rasa gets: a checked payload, or typed text that can never act as one."""

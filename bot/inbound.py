@@ -100,9 +100,9 @@ class InboundPipeline:
             if self._redis is None:
                 yield
                 return
-            async with self._redis.lock(
-                f"{self._prefix}:lock:{key}", timeout=120, blocking_timeout=60
-            ):
+            # Not "{prefix}:lock:...": Rasa's own lock store keeps its locks there.
+            name = f"{self._prefix}:turn:{key}"
+            async with self._redis.lock(name, timeout=120, blocking_timeout=60):
                 yield
 
     def _next(self, channel: str, user: str) -> tuple[int, InboundMessage, int] | None:

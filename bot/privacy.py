@@ -8,7 +8,15 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.db.models import Booking, Conversation, Lead, OutboxMessage, utcnow
+from bot.db.models import (
+    Booking,
+    Conversation,
+    InboundDelivery,
+    InboundStatus,
+    Lead,
+    OutboxMessage,
+    utcnow,
+)
 from bot.db.repositories import webchat_inbox
 from bot.db.repositories.leads import find_lead
 from bot.scheduling.booking import STAFF_CHANNEL, active_booking, cancel
@@ -49,6 +57,13 @@ def erase_person(
     session.execute(
         delete(Conversation).where(
             Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
+        )
+    )
+    session.execute(  # the stored Telegram/WhatsApp messages hold what they wrote
+        delete(InboundDelivery).where(
+            InboundDelivery.channel == channel,
+            InboundDelivery.channel_user_id == channel_user_id,
+            InboundDelivery.status != InboundStatus.PENDING,
         )
     )
     if channel == "webchat":
@@ -116,7 +131,16 @@ def summary_lines(session: Session, *, channel: str, channel_user_id: str) -> li
 
 
 def purge_inactive(session: Session, *, older_than: datetime) -> int:
-    """Erase every lead inactive since before `older_than`; return how many."""
+    """Erase every lead inactive since before `older_than`, and old channel messages.
+
+    Returns how many leads were erased.
+    """
+    session.execute(
+        delete(InboundDelivery).where(
+            InboundDelivery.received_at < older_than,
+            InboundDelivery.status != InboundStatus.PENDING,
+        )
+    )
     stale = session.scalars(select(Lead).where(Lead.last_activity_at < older_than)).all()
     for lead in stale:
         erase_person(

@@ -83,7 +83,8 @@ def parse_update(update: Update) -> InboundMessage | None:
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
         return InboundMessage(
             channel=CHANNEL, channel_user_id=str(chat_id), button_ref=query.data or "",
-            locale=query.from_user.language_code, metadata={"callback_query_id": query.id},
+            locale=query.from_user.language_code,
+            metadata={"callback_query_id": query.id, "name_hint": query.from_user.first_name},
         )  # fmt: skip
     if update.edited_message is not None and update.edited_message.chat.type == "private":
         chat = update.edited_message.chat

@@ -10,8 +10,10 @@ import pytest
 import redis
 
 from tests.conftest import _scratch_database
+from tests.e2e.fakes import FakeTelegramApi, FakeTwilioApi
 from tests.e2e.stack import Stack, listening_addresses, make_stack, start, stop
 
+TELEGRAM_SECRET = "tekkie-test-secret-0123456789"
 LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1 in /proc/net
 
 
@@ -25,18 +27,23 @@ LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1
     ],
 )
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    telegram_api: FakeTelegramApi,
+    twilio_api: FakeTwilioApi,
 ) -> Iterator[Stack]:
     """`tekkie run` with Rasa, actions and app; stopped with Ctrl-C after the session."""
     workdir: Path = tmp_path_factory.mktemp(request.param)
+    channels = channel_settings(telegram_api, twilio_api)
     if request.param == "embedded":
-        yield from _run(make_stack(workdir))
+        yield from _run(make_stack(workdir, **channels))
         return
     redis_url = request.getfixturevalue("redis_server_url")
     prefix = f"tekkietest{uuid.uuid4().hex[:8]}"
     database = _scratch_database(request.getfixturevalue("postgres_server_url"))
     try:
         overrides = {
+            **channels,
             "DATABASE_URL": next(database),
             "REDIS_URL": redis_url,
             "REDIS_KEY_PREFIX": prefix,
@@ -48,6 +55,36 @@ def stack(
             client.delete(key)
         client.close()
         database.close()
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> Iterator[FakeTelegramApi]:
+    """The local Telegram Bot API stand-in every stack sends to."""
+    api = FakeTelegramApi().start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="session")
+def twilio_api() -> Iterator[FakeTwilioApi]:
+    """The local Twilio REST API stand-in every stack sends to."""
+    api = FakeTwilioApi().start()
+    yield api
+    api.stop()
+
+
+def channel_settings(telegram_api: FakeTelegramApi, twilio_api: FakeTwilioApi) -> dict[str, str]:
+    """Telegram and WhatsApp switched on, talking to the local stand-ins."""
+    return {
+        "TELEGRAM_BOT_TOKEN": telegram_api.token,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": telegram_api.base_url,
+        "TWILIO_ACCOUNT_SID": twilio_api.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio_api.auth_token,
+        "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
+        "TWILIO_API_BASE_URL": twilio_api.base_url,
+        "CHANNEL_RETRY_INTERVAL": "0.5",
+    }
 
 
 def _run(stack: Stack) -> Iterator[Stack]:

@@ -68,10 +68,12 @@ class Stack:
 
 def make_stack(workdir: Path, **overrides: str) -> Stack:
     """Settings and environment for an isolated stack in `workdir` on free ports."""
+    app_port = free_port()
     values = {
         "ENVIRONMENT": "test",
         "RASA_TOKEN": secrets.token_urlsafe(24),
-        "APP_PORT": str(free_port()),
+        "APP_PORT": str(app_port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
         "DATABASE_URL": f"sqlite:///{workdir / 'tekkie.db'}",

@@ -65,7 +65,7 @@ def test_a_pressed_button_carries_its_reference_and_query_id() -> None:
     }))  # fmt: skip
     assert parsed is not None
     assert (parsed.button_ref, parsed.channel_user_id) == (data, "4711")
-    assert parsed.metadata["callback_query_id"] == "q1"
+    assert parsed.metadata == {"callback_query_id": "q1", "name_hint": "Fatima"}
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,8 @@ class Conversation(Base):
     # The buttons of Tekkie's latest turn as [title, payload], in order: on WhatsApp without
     # templates they are numbered options, chosen by typing "1", "2" or the option's words.
     last_buttons: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    # The language of the prospect's latest text (for replies made without Rasa).
+    language: Mapped[str | None] = mapped_column(String(2))
     # The campaign the prospect came from (Telegram deep link, code in a WhatsApp message).
     campaign: Mapped[str | None] = mapped_column(String(64))
     # The prospect's last message (WhatsApp allows free-form replies for 24 hours after it).

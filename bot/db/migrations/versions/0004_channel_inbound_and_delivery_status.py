@@ -41,6 +41,7 @@ def upgrade() -> None:
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("campaign", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("last_buttons", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("language", sa.String(length=2), nullable=True))
         batch_op.add_column(
             sa.Column("last_inbound_at", sa.DateTime(timezone=True), nullable=True)
         )
@@ -59,6 +60,7 @@ def downgrade() -> None:
         batch_op.drop_column("external_id")
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_column("last_inbound_at")
+        batch_op.drop_column("language")
         batch_op.drop_column("last_buttons")
         batch_op.drop_column("campaign")
     with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
