@@ -10,10 +10,9 @@ import pytest
 import redis
 
 from tests.conftest import _scratch_database
-from tests.e2e.fakes import FakeTelegramApi, FakeTwilioApi
+from tests.e2e.fakes import FakeTelegramApi, FakeTwilioApi, channel_settings
 from tests.e2e.stack import Stack, listening_addresses, make_stack, start, stop
 
-TELEGRAM_SECRET = "tekkie-test-secret-0123456789"
 LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1 in /proc/net
 
 
@@ -71,20 +70,6 @@ def twilio_api() -> Iterator[FakeTwilioApi]:
     api = FakeTwilioApi().start()
     yield api
     api.stop()
-
-
-def channel_settings(telegram_api: FakeTelegramApi, twilio_api: FakeTwilioApi) -> dict[str, str]:
-    """Telegram and WhatsApp switched on, talking to the local stand-ins."""
-    return {
-        "TELEGRAM_BOT_TOKEN": telegram_api.token,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": telegram_api.base_url,
-        "TWILIO_ACCOUNT_SID": twilio_api.account_sid,
-        "TWILIO_AUTH_TOKEN": twilio_api.auth_token,
-        "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
-        "TWILIO_API_BASE_URL": twilio_api.base_url,
-        "CHANNEL_RETRY_INTERVAL": "0.5",
-    }
 
 
 def _run(stack: Stack) -> Iterator[Stack]:

@@ -27,6 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from tests.e2e.stack import free_port
 
+TELEGRAM_SECRET = "tekkie-test-secret-0123456789"
 BOT_USER = {"id": 900001, "is_bot": True, "first_name": "Tekkie", "username": "TekkieTestBot"}
 
 
@@ -92,6 +93,12 @@ class FakeTelegramApi:
 
     def stop(self) -> None:
         self._server.stop()
+
+    def __enter__(self) -> FakeTelegramApi:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
     def fail_next(self, method: str, *, retry_after: int = 1) -> None:
         """Answer the next call of `method` with 429 Too Many Requests."""
@@ -220,6 +227,12 @@ class FakeTwilioApi:
     def stop(self) -> None:
         self._server.stop()
 
+    def __enter__(self) -> FakeTwilioApi:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
     def messages_to(self, number: str) -> list[dict[str, str]]:
         with self._lock:
             return [m for m in self.messages if m["To"] == f"whatsapp:{number}"]
@@ -276,3 +289,17 @@ def twilio_message(sid: str, number: str, body: str, **extra: str) -> dict[str, 
 def twilio_signature(auth_token: str, url: str, form: dict[str, str]) -> str:
     """X-Twilio-Signature for a request, as Twilio computes it."""
     return str(RequestValidator(auth_token).compute_signature(url, form))
+
+
+def channel_settings(telegram_api: FakeTelegramApi, twilio_api: FakeTwilioApi) -> dict[str, str]:
+    """Telegram and WhatsApp switched on, talking to the local stand-ins."""
+    return {
+        "TELEGRAM_BOT_TOKEN": telegram_api.token,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": telegram_api.base_url,
+        "TWILIO_ACCOUNT_SID": twilio_api.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio_api.auth_token,
+        "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
+        "TWILIO_API_BASE_URL": twilio_api.base_url,
+        "CHANNEL_RETRY_INTERVAL": "0.5",
+    }

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.db.engine import make_engine
 from bot.db.models import Conversation, InboundDelivery, Lead, OutboxMessage, utcnow
-from tests.e2e.conftest import TELEGRAM_SECRET
 from tests.e2e.fakes import (
+    TELEGRAM_SECRET,
     FakeTelegramApi,
     FakeTwilioApi,
     telegram_button,
