@@ -18,6 +18,9 @@ from integrations.rasa_client import RasaClient, RasaUnavailableError
 log = structlog.get_logger(__name__)
 MAX_TEXT_LENGTH = 2000
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
+_VOWELS = re.compile(r"[aeiouyàáâäèéêëìíîïòóôöùúûü]")
+_CONSONANTS = re.compile(r"[^aeiouyàáâäèéêëìíîïòóôöùúûü]{5,}")
+OUT_OF_SCOPE = "/out_of_scope"
 
 
 class TurnRefusedError(Exception):
@@ -27,6 +30,19 @@ class TurnRefusedError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.reply = reply
+
+
+def looks_like_mashing(text: str) -> bool:
+    """True for keyboard mashing ("qwzx plorf vrrmb"): most words cannot be pronounced.
+
+    A word of 4+ letters without a vowel, or with 5+ consonants in a row, is unpronounceable
+    in Dutch and English alike. Short replies ("ok", "thx", "pls") and digits never count.
+    Rasa's NLU is confident about almost any text, so this check sends such a message to the
+    friendly fallback instead of letting it be taken for a question.
+    """
+    words = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) >= 3]
+    odd = [w for w in words if (len(w) >= 4 and not _VOWELS.search(w)) or _CONSONANTS.search(w)]
+    return len(odd) * 2 > len(words)
 
 
 def neutralise_text(text: str) -> str:
@@ -92,9 +108,9 @@ class ConversationService:
             raise TurnRefusedError("empty", say("empty", language))
         if len(text) > MAX_TEXT_LENGTH:
             raise TurnRefusedError("too_long", say("too_long", language, limit=MAX_TEXT_LENGTH))
-        if message.numbered_choices:
-            return self._numbered_choice(message, text) or text
-        return text
+        if message.numbered_choices and (choice := self._numbered_choice(message, text)):
+            return choice
+        return OUT_OF_SCOPE if looks_like_mashing(text) else text
 
     def _offered_payload(self, message: InboundMessage, language: Lang) -> str:
         with self._sessions.begin() as session:

@@ -15,6 +15,7 @@ from bot.db.models import (
     InboundStatus,
     Lead,
     OutboxMessage,
+    OutboxStatus,
     utcnow,
 )
 from bot.db.repositories import webchat_inbox
@@ -82,21 +83,30 @@ def erase_person(
 
 
 def _anonymise_staff_notices(session: Session, booking: Booking) -> None:
-    """The staff notice of an erasure names the slot, not the person."""
+    """Staff hear of an erased person's cancelled intake once, without the person's name.
+
+    When staff were told of the booking already, the cancellation notice stays, naming only
+    the slot; every other unsent staff notice of the booking is dropped. When they were never
+    told, no notice is sent at all.
+    """
+    notices = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.booking_id == booking.id, OutboxMessage.channel == STAFF_CHANNEL
+        )
+    ).all()
+    staff_knew = any(m.status == OutboxStatus.SENT for m in notices)
     when = booking.slot.starts_at.astimezone(SCHOOL_TZ).strftime("%d-%m-%Y %H:%M")
     text = (
         f"Intake geannuleerd: {when}. De aanmelder heeft gevraagd al zijn of haar gegevens "
         "te verwijderen; we hebben niets meer bewaard."
     )
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.booking_id == booking.id,
-            OutboxMessage.channel == STAFF_CHANNEL,
-            OutboxMessage.status == "pending",
-        )
-        .values(kind="staff_erased", payload={"text": text, "booking_id": booking.id})
-    )
+    for notice in notices:
+        if notice.status != OutboxStatus.PENDING:
+            continue
+        if staff_knew and notice.kind == "staff_cancelled":
+            notice.kind, notice.payload = "staff_erased", {"text": text, "booking_id": booking.id}
+        else:
+            notice.status, notice.payload = OutboxStatus.CANCELLED, {"erased": True}
     session.flush()
 
 

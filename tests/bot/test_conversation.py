@@ -1,6 +1,6 @@
 import pytest
 
-from bot.conversation import neutralise_text
+from bot.conversation import looks_like_mashing, neutralise_text
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,22 @@ from bot.conversation import neutralise_text
 )
 def test_typed_text_never_starts_with_a_slash(typed: str, sent: str) -> None:
     assert neutralise_text(typed) == sent
+
+
+@pytest.mark.parametrize(
+    ("text", "mashing"),
+    [
+        ("qwzx plorf vrrmb", True),
+        ("asdfgh", True),
+        ("hfhfhf", True),
+        ("ok", False),
+        ("thx", False),
+        ("wat kost het?", False),
+        ("angstschreeuw, wat nu", False),
+        ("fatima@example.nl", False),
+        ("+31 6 12345678", False),
+        ("Fatima El Amrani", False),
+    ],
+)
+def test_keyboard_mashing_is_recognised(text: str, mashing: bool) -> None:
+    assert looks_like_mashing(text) is mashing

@@ -56,9 +56,34 @@ def test_erasure_removes_the_lead_frees_the_seat_and_tells_staff_without_names(
         to_prospect = [m for m in messages if m.audience == "prospect"]
         assert {m.status for m in to_prospect} == {"cancelled"}
         assert all("Noor" not in str(m.payload) for m in messages)
-        assert any(m.kind == "staff_erased" for m in messages)
+        staff = [m for m in messages if m.audience == "staff"]
+        assert {m.status for m in staff} == {"cancelled"}  # never told of it: nothing to say
         assert any(m.kind == "erase_tracker" and m.recipient == "webchat:u1" for m in messages)
         assert privacy.summary_lines(session, channel="webchat", channel_user_id="u1") is None
+
+
+def test_staff_who_were_told_of_the_booking_hear_of_the_erasure_once_without_names(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        booked_lead(session, "u2")
+        for notice in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.audience == "staff")
+        ):
+            notice.status = "sent"
+    with sessions.begin() as session:
+        privacy.erase_person(
+            session, channel="webchat", channel_user_id="u2", rasa_sender_id="webchat:u2"
+        )
+    with sessions() as session:
+        pending = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.audience == "staff", OutboxMessage.status == "pending"
+            )
+        ).all()
+        assert [m.kind for m in pending] == ["staff_erased"]
+        assert "Intake geannuleerd" in pending[0].payload["text"]
+        assert "Noor" not in str(pending[0].payload)
 
 
 def test_purge_erases_only_inactive_leads(sessions: sessionmaker[Session]) -> None:

@@ -40,6 +40,12 @@ def lead_of(engine: Engine, sender: str) -> Lead | None:
         ).first()
 
 
+def lead_id(engine: Engine, sender: str) -> int:
+    lead = lead_of(engine, sender)
+    assert lead is not None
+    return lead.id
+
+
 def bookings_of(engine: Engine, lead_id: int) -> list[Booking]:
     with Session(engine) as session:
         return list(session.scalars(select(Booking).where(Booking.lead_id == lead_id)))
@@ -237,6 +243,10 @@ def test_what_we_know_and_delete_my_data(stack: Stack, sender: str, db: Engine) 
     (summary,) = stack.say(sender, text="wat weten jullie van mij?")
     assert "Fatima El Amrani" in summary["text"]
     assert "fatima@example.nl" in summary["text"]
+    deadline = time.monotonic() + 15  # staff have been told of the booking
+    while outbox_of(db, bookings_of(db, lead_id(db, sender))[0].id).get("staff_booked") != "sent":
+        assert time.monotonic() < deadline, "staff were not told of the booking"
+        time.sleep(0.2)
 
     (question,) = stack.say(sender, text="verwijder mijn gegevens")
     assert "kan niet ongedaan" in question["text"]

@@ -112,20 +112,22 @@ def test_telegram_from_first_message_to_a_booked_intake(
     stack: Stack, telegram_api: FakeTelegramApi, db: Engine
 ) -> None:
     chat = TelegramChat(stack, telegram_api)
-    greeting, menu = chat.say("/start buurt-west")
+    # Replies are rate limited per chat (about one a second), so a late one may be counted with
+    # the next turn: each step looks at the last message it got.
+    greeting, menu = chat.say("/start buurt-west")[-2:]
     assert greeting["text"].startswith("Hoi! 👋 Ik ben Tekkie")
     assert greeting["parse_mode"] == "HTML"
     assert all(len(data.encode()) <= 64 for _, data in buttons(menu))
 
-    (consent,) = chat.press(menu, "📅 Intake afspreken")
+    consent = chat.press(menu, "📅 Intake afspreken")[-1]
     assert consent["text"].startswith("Voor een afspraak bewaren we")
-    (mode,) = chat.press(consent, "Ja, dat is goed")
-    (offer,) = chat.press(mode, "💻 Online")
+    mode = chat.press(consent, "Ja, dat is goed")[-1]
+    offer = chat.press(mode, "💻 Online")[-1]
     assert offer["text"].startswith("Dit zijn de eerste vrije tijden")
-    (name,) = chat.press(offer, buttons(offer)[0][0])
+    name = chat.press(offer, buttons(offer)[0][0])[-1]
     assert name["text"].startswith("Wat is je naam? Is het Fatima?")
-    booked = chat.press(name, "Fatima")
-    assert booked[0]["text"].startswith("Gelukt, Fatima! 🎉")
+    booked = chat.press(name, "Fatima")  # (the confirmation may arrive in between)
+    assert any(m["text"].startswith("Gelukt, Fatima! 🎉") for m in booked)
     assert len(telegram_api.calls_of("answerCallbackQuery")) >= 5  # every press acknowledged
 
     lead = lead_of(db, "telegram", str(chat.chat_id))
@@ -214,7 +216,7 @@ def test_whatsapp_from_first_message_to_a_booked_intake_with_numbered_options(
     (name,) = chat.say("1")
     assert name.startswith("Wat is je naam? Is het Fatima?")
     booked = chat.say("Fatima El Amrani")
-    assert booked[0].startswith("Gelukt, Fatima El Amrani! 🎉")
+    assert any(m.startswith("Gelukt, Fatima El Amrani! 🎉") for m in booked)
 
     lead = lead_of(db, "whatsapp", chat.number)
     assert lead is not None
