@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from starlette.applications import Starlette
@@ -68,8 +68,37 @@ async def _params(request: Request) -> dict[str, Any]:
     return params
 
 
+class _FakeApi:
+    """Start, stop and wait: what both stand-ins share (each sets `_server`)."""
+
+    _server: _Server
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    @staticmethod
+    def _wait(sent: Callable[[], list[Any]], count: int, timeout: float, who: object) -> list[Any]:
+        """The first `count` items of `sent()`, waiting for them to arrive."""
+        deadline = time.monotonic() + timeout
+        while len(found := sent()) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} messages to {who}, got: {found}")
+            time.sleep(0.05)
+        return found[:count]
+
+
 @dataclass
-class FakeTelegramApi:
+class FakeTelegramApi(_FakeApi):
     """The Telegram Bot API: sendMessage, answerCallbackQuery, getMe, webhooks, getUpdates."""
 
     token: str = field(default_factory=lambda: f"900001:{secrets.token_urlsafe(24)}")
@@ -87,19 +116,6 @@ class FakeTelegramApi:
         """What python-telegram-bot's `base_url` needs (it appends the token)."""
         return f"http://127.0.0.1:{self._server.port}/bot"
 
-    def start(self) -> FakeTelegramApi:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeTelegramApi:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
     def fail_next(self, method: str, *, retry_after: int = 1) -> None:
         """Answer the next call of `method` with 429 Too Many Requests."""
         with self._lock:
@@ -116,12 +132,7 @@ class FakeTelegramApi:
         self, chat_id: int, count: int, *, timeout: float = 20.0
     ) -> list[dict[str, Any]]:
         """The first `count` messages sent to the chat, waiting for them to arrive."""
-        deadline = time.monotonic() + timeout
-        while len(sent := self.calls_of("sendMessage", chat_id)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} messages to {chat_id}, got: {sent}")
-            time.sleep(0.05)
-        return sent[:count]
+        return self._wait(lambda: self.calls_of("sendMessage", chat_id), count, timeout, chat_id)
 
     async def _handle(self, request: Request) -> JSONResponse:
         if request.path_params["token"] != self.token:
@@ -204,7 +215,7 @@ def _message(chat_id: int, language: str, **content: Any) -> dict[str, Any]:
 
 
 @dataclass
-class FakeTwilioApi:
+class FakeTwilioApi(_FakeApi):
     """Twilio's Messages resource: POST .../Accounts/{sid}/Messages.json, with basic auth."""
 
     account_sid: str = field(default_factory=lambda: "AC" + secrets.token_hex(16))
@@ -220,19 +231,6 @@ class FakeTwilioApi:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.port}"
 
-    def start(self) -> FakeTwilioApi:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeTwilioApi:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
     def messages_to(self, number: str) -> list[dict[str, str]]:
         with self._lock:
             return [m for m in self.messages if m["To"] == f"whatsapp:{number}"]
@@ -241,12 +239,7 @@ class FakeTwilioApi:
         self, number: str, count: int, *, timeout: float = 20.0
     ) -> list[dict[str, str]]:
         """The first `count` messages sent to the number, waiting for them to arrive."""
-        deadline = time.monotonic() + timeout
-        while len(sent := self.messages_to(number)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} messages to {number}, got: {sent}")
-            time.sleep(0.05)
-        return sent[:count]
+        return self._wait(lambda: self.messages_to(number), count, timeout, number)
 
     async def _create(self, request: Request) -> JSONResponse:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
