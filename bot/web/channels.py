@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
+from xml.sax.saxutils import escape
 
 import anyio
 import structlog
@@ -15,7 +16,9 @@ from telegram import Bot, Update
 
 from bot import outbox
 from bot.inbound import InboundPipeline
+from bot.language import detect_language
 from bot.settings import Settings
+from bot.texts import say
 from integrations import telegram, whatsapp
 
 log = structlog.get_logger(__name__)
@@ -38,9 +41,29 @@ async def telegram_webhook(request: Request, background: BackgroundTasks) -> Res
         update = Update.de_json(await request.json(), bot)
     except Exception:  # noqa: BLE001 - any unparsable body is the sender's mistake
         return JSONResponse({"detail": "not a Telegram update"}, status_code=400)
-    return await _stored(
-        receive_telegram(request.app.state.pipeline, bot, update, background.add_task)
-    )
+    pipeline = request.app.state.pipeline
+    response = await _stored(receive_telegram(pipeline, bot, update, background.add_task))
+    if response.status_code == 503:  # Telegram delivers the update again later
+        await _apologise_once(bot, update)
+    return response
+
+
+_apologised: set[int] = set()
+
+
+async def _apologise_once(bot: Bot, update: Update) -> None:
+    """The database is down: say sorry once per update (best effort, nothing stored)."""
+    message = telegram.parse_update(update)
+    if message is None or update.update_id in _apologised:
+        return
+    if len(_apologised) > 10_000:
+        _apologised.clear()
+    _apologised.add(update.update_id)
+    language = detect_language(message.text or "", hint=message.locale)
+    try:
+        await bot.send_message(int(message.channel_user_id), say("unavailable", language))
+    except Exception:  # Telegram unreachable too: its redelivery remains
+        log.warning("telegram.apology_failed", update_id=update.update_id, exc_info=True)
 
 
 async def receive_telegram(
@@ -76,7 +99,15 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
             background.add_task(pipeline.drain, message.channel, message.channel_user_id)
 
     stored = await _stored(store())
-    return Response(EMPTY_TWIML, media_type="text/xml") if stored.status_code == 200 else stored
+    if stored.status_code == 200:
+        return Response(EMPTY_TWIML, media_type="text/xml")
+    # The database is down and Twilio does not redeliver: the reply itself asks to try again.
+    language = detect_language(message.text or "" if message else "")
+    apology = escape(say("unavailable", language))
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{apology}</Message></Response>',
+        media_type="text/xml",
+    )
 
 
 @router.post("/webhooks/whatsapp/status")
