@@ -27,11 +27,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import outbox
 from bot.conversation import ConversationService, TurnRefusedError
 from bot.db.models import InboundDelivery, InboundStatus, OutboxMessage, utcnow
+from bot.language import detect_language
 from bot.messages import InboundMessage, OutboundMessage
+from bot.texts import say
 
 log = structlog.get_logger(__name__)
 RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=5)
+MAX_ATTEMPTS = 8  # then the prospect is told something went wrong and the message is failed
 DEDUPE_TTL = 7 * 24 * 3600  # seconds; channels redeliver within minutes to days
 Deliver = Callable[[list[int]], Awaitable[None]]
 
@@ -134,7 +137,7 @@ class InboundPipeline:
             return [(channel, user) for channel, user in rows]
 
     async def _process(self, item_id: int, message: InboundMessage, attempts: int) -> bool:
-        """Handle one message; False when it must wait for Rasa."""
+        """Handle one message; False when it must wait (Rasa down, or an unexpected error)."""
         try:
             replies = await self._conversations.handle(message)
         except TurnRefusedError as refused:
@@ -145,16 +148,34 @@ class InboundPipeline:
                 await self._deliver(ids)
                 return False
             replies = [OutboundMessage(text=refused.reply)]
+        except Exception as error:  # a bug or an outage must not block the conversation
+            log.exception("inbound.failed", id=item_id, attempts=attempts + 1)
+            if attempts + 1 < MAX_ATTEMPTS:
+                await anyio.to_thread.run_sync(self._postpone, item_id, message, "", attempts)
+                return False
+            language = detect_language(message.text or "", hint=message.locale)
+            sorry = [OutboundMessage(text=say("no_reply", language))]
+            failure = f"{type(error).__name__}: {error}"
+            ids = await anyio.to_thread.run_sync(self._finish, item_id, message, sorry, failure)
+            await self._deliver(ids)
+            return True
         ids = await anyio.to_thread.run_sync(self._finish, item_id, message, replies)
         await self._deliver(ids)
         return True
 
     def _finish(
-        self, item_id: int, message: InboundMessage, replies: list[OutboundMessage]
+        self,
+        item_id: int,
+        message: InboundMessage,
+        replies: list[OutboundMessage],
+        failure: str | None = None,
     ) -> list[int]:
+        """Mark the message handled (or failed, keeping the error) and queue the replies."""
         with self._sessions.begin() as session:
             item = session.get_one(InboundDelivery, item_id)
-            item.status, item.processed_at = InboundStatus.DONE, utcnow()
+            item.status = InboundStatus.FAILED if failure else InboundStatus.DONE
+            item.last_error = failure[:2000] if failure else item.last_error
+            item.processed_at = utcnow()
             return [
                 _reply(session, message, f"reply:{item_id}:{n}", reply).id
                 for n, reply in enumerate(replies)
@@ -167,8 +188,8 @@ class InboundPipeline:
             item = session.get_one(InboundDelivery, item_id)
             item.attempts = attempts + 1
             item.next_attempt_at = utcnow() + _backoff(attempts + 1)
-            item.last_error = "rasa unavailable"
-            if attempts > 0:
+            item.last_error = "rasa unavailable" if apology else "error while handling"
+            if attempts > 0 or not apology:
                 return []  # one apology per message is enough
             key = f"apology:{message.channel}:{message.channel_user_id}:{item_id}"
             return [_reply(session, message, key, OutboundMessage(text=apology)).id]

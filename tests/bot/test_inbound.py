@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import TurnRefusedError
 from bot.db.models import InboundDelivery, OutboxMessage
-from bot.inbound import InboundPipeline
+from bot.inbound import MAX_ATTEMPTS, InboundPipeline
 from bot.messages import InboundMessage, OutboundMessage
 
 
@@ -25,8 +25,11 @@ class Conversations:
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.down = False
+        self.broken = False
 
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
+        if self.broken:
+            raise RuntimeError("a bug")
         if self.down:
             raise TurnRefusedError("unavailable", "Sorry, Tekkie is even niet bereikbaar.")
         await asyncio.sleep(0.01)  # a turn takes time: others must wait for their turn
@@ -107,6 +110,26 @@ async def test_rasa_down_means_one_apology_and_the_message_is_handled_later(
     assert replies(sessions)[-1] == "echo: wat kost het?"
     with sessions() as session:
         assert session.scalars(select(InboundDelivery)).one().status == "done"
+
+
+async def test_a_message_that_keeps_failing_ends_as_failed_with_an_apology(
+    sessions: sessionmaker[Session],
+) -> None:
+    conversations = Conversations()
+    conversations.broken = True
+    inbound, _ = pipeline(sessions, conversations)
+    await inbound.accept("9", text("hoi"))
+    await inbound.accept("10", text("nog een vraag"))
+    for _ in range(MAX_ATTEMPTS):
+        await inbound.drain("telegram", "4711")  # the first message blocks the second meanwhile
+    with sessions() as session:
+        first, second = session.scalars(select(InboundDelivery).order_by(InboundDelivery.id))
+        assert (first.status, first.attempts) == ("failed", MAX_ATTEMPTS - 1)
+        assert "RuntimeError: a bug" in str(first.last_error)
+        assert second.status == "pending"
+    assert replies(sessions) == [
+        "Sorry, daar ging iets mis aan mijn kant. Wil je het nog eens proberen?"
+    ]
 
 
 @pytest.mark.redis
