@@ -20,7 +20,7 @@ from bot.db.models import (
 )
 from bot.db.repositories import webchat_inbox
 from bot.db.repositories.leads import find_lead
-from bot.scheduling.booking import STAFF_CHANNEL, active_booking, cancel
+from bot.scheduling.booking import active_booking, cancel
 from bot.scheduling.slots import SCHOOL_TZ
 
 TRACKER_ERASE_DELAY = timedelta(seconds=3)  # after the current Rasa turn has been saved
@@ -91,7 +91,7 @@ def _anonymise_staff_notices(session: Session, booking: Booking) -> None:
     """
     notices = session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.booking_id == booking.id, OutboxMessage.channel == STAFF_CHANNEL
+            OutboxMessage.booking_id == booking.id, OutboxMessage.audience == "staff"
         )
     ).all()
     staff_knew = any(m.status == OutboxStatus.SENT for m in notices)

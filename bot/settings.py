@@ -79,6 +79,17 @@ class Settings(BaseSettings):
     twilio_reminder_template_sid: str | None = None
     channel_retry_interval: float = Field(default=5.0, gt=0)
 
+    # Staff notices (new, moved and cancelled intakes) go to the log file always, and also to a
+    # staff Telegram group (uses the Telegram bot) and/or by e-mail when configured.
+    staff_telegram_chat_id: int | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "tekkie@localhost"
+    staff_emails: list[str] = Field(default_factory=list)
+
     @model_validator(mode="after")
     def _reject_placeholders(self) -> Settings:
         """Refuse placeholder or weak secrets outside development."""
@@ -131,6 +142,16 @@ class Settings(BaseSettings):
     def whatsapp_enabled(self) -> bool:
         """True when a Twilio account is configured."""
         return self.twilio_account_sid is not None
+
+    @property
+    def staff_channels(self) -> tuple[str, ...]:
+        """Outbox channels every staff notice is sent on."""
+        channels = ["staff"]
+        if self.staff_telegram_chat_id is not None and self.telegram_enabled:
+            channels.append("staff_telegram")
+        if self.smtp_host and self.staff_emails:
+            channels.append("staff_email")
+        return tuple(channels)
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import smtplib
 import sqlite3
 from contextlib import closing
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
+import anyio
 import redis
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,9 +17,10 @@ from telegram import Bot
 
 from bot.db.models import OutboxMessage
 from bot.db.repositories import webchat_inbox
+from bot.messages import OutboundMessage
 from bot.outbox import Sender
 from bot.settings import Settings
-from integrations.telegram import TelegramSender
+from integrations.telegram import TelegramSender, send_reply
 from integrations.whatsapp import WhatsAppSender
 
 log = structlog.get_logger(__name__)
@@ -50,6 +55,45 @@ class LogStaffNotifier:
         with self._log_file.open("a", encoding="utf-8") as file:
             file.write(f"--- {message.kind} (staff {message.recipient})\n{text}\n\n")
         return None
+
+
+class StaffTelegramSender:
+    """Staff notices in the school's staff Telegram group (through Tekkie's bot)."""
+
+    def __init__(self, bot: Bot, chat_id: int) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+
+    def send(self, message: OutboxMessage) -> str | None:
+        """Post the notice in the group."""
+        reply = OutboundMessage(text=str(message.payload.get("text", "")))
+        return anyio.from_thread.run(send_reply, self._bot, str(self._chat_id), reply)
+
+
+class StaffEmailSender:
+    """Staff notices by e-mail (SMTP, STARTTLS and login when configured)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def send(self, message: OutboxMessage) -> str | None:
+        """Send the notice to every address in STAFF_EMAILS; the first line is the subject."""
+        settings = self._settings
+        text = str(message.payload.get("text", ""))
+        email = EmailMessage()
+        email["Subject"] = f"Tekkie: {text.splitlines()[0] if text else message.kind}"
+        email["From"] = settings.smtp_from
+        email["To"] = ", ".join(settings.staff_emails)
+        email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
+        email.set_content(text)
+        assert settings.smtp_host is not None  # only built when configured
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_username and settings.smtp_password is not None:
+                smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+            smtp.send_message(email)
+        return str(email["Message-ID"])
 
 
 class TrackerEraser:
@@ -93,4 +137,10 @@ def build_senders(
         senders["telegram"] = TelegramSender(telegram_bot)
     if settings.whatsapp_enabled:
         senders["whatsapp"] = WhatsAppSender(settings, sessions)
+    if telegram_bot is not None and settings.staff_telegram_chat_id is not None:
+        senders["staff_telegram"] = StaffTelegramSender(
+            telegram_bot, settings.staff_telegram_chat_id
+        )
+    if settings.smtp_host and settings.staff_emails:
+        senders["staff_email"] = StaffEmailSender(settings)
     return senders

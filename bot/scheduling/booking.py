@@ -25,6 +25,7 @@ from bot.db.models import (
 )
 from bot.db.repositories.leads import set_status
 from bot.notifications import prospect_text, staff_text
+from bot.settings import get_settings
 
 REMINDERS = {"reminder_24h": timedelta(hours=24), "reminder_2h": timedelta(hours=2)}
 STAFF_CHANNEL = "staff"
@@ -109,17 +110,20 @@ def _schedule_messages(
 
 
 def _notify_staff(session: Session, booking: Booking, lead: Lead, kind: str) -> None:
+    """One notice per configured staff channel (log, staff Telegram group, e-mail)."""
     slot = booking.slot
     text = staff_text(
         kind, lead=lead_fields(lead), starts_at=slot.starts_at, mode=slot.mode,
         location=slot.location, staff_name=slot.staff.name if slot.staff else None,
         dashboard_url=None,
     )  # fmt: skip
-    outbox.enqueue(
-        session, key=f"booking:{booking.id}:{kind}", kind=kind, audience="staff",
-        channel=STAFF_CHANNEL, recipient=str(slot.staff_id), booking_id=booking.id,
-        payload={"text": text, "booking_id": booking.id},
-    )  # fmt: skip
+    for channel in get_settings().staff_channels:
+        suffix = "" if channel == STAFF_CHANNEL else f":{channel}"
+        outbox.enqueue(
+            session, key=f"booking:{booking.id}:{kind}{suffix}", kind=kind, audience="staff",
+            channel=channel, recipient=str(slot.staff_id), booking_id=booking.id,
+            payload={"text": text, "booking_id": booking.id},
+        )  # fmt: skip
 
 
 def lead_fields(lead: Lead) -> dict[str, Any]:

@@ -65,6 +65,29 @@ def test_booking_takes_the_seat_and_schedules_messages(sessions: sessionmaker[Se
         assert reminder.due_at == booking.slot.starts_at - timedelta(hours=2)
 
 
+def test_staff_are_told_on_every_configured_channel(
+    sessions: sessionmaker[Session],
+    make_settings,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    settings = make_settings(
+        telegram_bot_token="1:x", telegram_mode="polling", staff_telegram_chat_id=-100,
+        smtp_host="127.0.0.1", staff_emails=["intake@school.nl"],
+    )  # fmt: skip
+    monkeypatch.setattr(service, "get_settings", lambda: settings)
+    with sessions.begin() as session:
+        (slot,) = make_slots(session, 1)
+        booking = service.book(session, lead=make_lead(session, "staffcheck"), slot_id=slot)
+        notices = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.booking_id == booking.id, OutboxMessage.audience == "staff"
+            )
+        ).all()
+    assert sorted(m.channel for m in notices) == ["staff", "staff_email", "staff_telegram"]
+    assert len({m.payload["text"] for m in notices}) == 1
+    assert {m.kind for m in notices} == {"staff_booked"}
+
+
 def test_double_submit_gives_one_booking(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         (slot_id,) = make_slots(session, 1)
