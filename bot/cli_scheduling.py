@@ -131,6 +131,17 @@ def staff_add(
         typer.echo(f"Added staff member {staff.id}: {staff.name}")
 
 
+@app.command("staff-calendar")
+def staff_calendar(
+    staff_id: Annotated[int, typer.Option(help="Staff member id (see staff-add).")],
+) -> None:
+    """Print the secret calendar-feed link of a staff member (subscribe in Google/Outlook/Apple)."""
+    with _session() as session:
+        staff = _require_staff(session, staff_id)
+        url = f"{get_settings().base_url}/calendar/staff/{staff.calendar_token}.ics"
+        typer.echo(f"Calendar feed of {staff.name} (keep it secret): {url}")
+
+
 @app.command("availability-add")
 def availability_add(
     *,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.db.models import Booking
-from integrations.calendar import booking_ics
+from bot.db.models import Booking, BookingStatus, IntakeSlot, Lead, StaffMember, utcnow
+from bot.notifications import staff_text
+from bot.scheduling.booking import lead_fields
+from integrations.calendar import CalendarEvent, booking_ics, calendar_ics
 
 router = APIRouter()
 
@@ -39,3 +44,50 @@ async def booking_calendar(token: str, request: Request) -> Response:
     if body is None:
         raise HTTPException(status_code=404, detail="Deze agenda-link werkt niet (meer).")
     return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+@router.get("/calendar/staff/{token}.ics", include_in_schema=False)
+async def staff_calendar(token: str, request: Request) -> Response:
+    """A staff member's intakes (from 30 days ago) with the lead summary, for subscribing."""
+
+    def build() -> bytes | None:
+        with request.app.state.sessions() as session:
+            staff = session.scalars(
+                select(StaffMember).where(StaffMember.calendar_token == token)
+            ).first()
+            if staff is None:
+                return None
+            bookings = session.scalars(
+                select(Booking)
+                .join(IntakeSlot, Booking.slot_id == IntakeSlot.id)
+                .where(
+                    IntakeSlot.staff_id == staff.id,
+                    Booking.status == BookingStatus.ACTIVE,
+                    IntakeSlot.starts_at >= utcnow() - timedelta(days=30),
+                )
+                .order_by(IntakeSlot.starts_at)
+            ).all()
+            events = [_staff_event(session, booking) for booking in bookings]
+            return calendar_ics(events, name=f"Tekkie intakes: {staff.name}")
+
+    body = await anyio.to_thread.run_sync(build)
+    if body is None:
+        raise HTTPException(status_code=404, detail="Unknown calendar link.")
+    return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+def _staff_event(session: Session, booking: Booking) -> CalendarEvent:
+    slot = booking.slot
+    lead = session.get_one(Lead, booking.lead_id)
+    summary = staff_text(
+        "staff_booked", lead=lead_fields(lead), starts_at=slot.starts_at, mode=slot.mode,
+        location=slot.location, staff_name=slot.staff.name, dashboard_url=None,
+    )  # fmt: skip
+    return CalendarEvent(
+        uid=f"tekkie-booking-{booking.id}@tekkie",
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        summary=f"Intake: {lead.display_name or 'aanmelder'}",
+        description="\n".join(summary.splitlines()[2:]),  # without the header line
+        location="Online" if slot.mode == "online" else slot.location,
+    )

@@ -38,15 +38,22 @@ class BookingStatus(StrEnum):
     RESCHEDULED = "rescheduled"
 
 
+def _calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class StaffMember(Base):
     """Someone at the school who holds intakes."""
 
     __tablename__ = "staff_members"
+    __table_args__ = (UniqueConstraint("calendar_token", name="uq_staff_calendar_token"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Secret part of the staff member's calendar feed (/calendar/staff/{token}.ics).
+    calendar_token: Mapped[str] = mapped_column(String(64), default=_calendar_token)
 
 
 class Availability(Base):
@@ -102,10 +109,6 @@ class IntakeSlot(Base):
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
     staff: Mapped[StaffMember] = relationship()
-
-
-def _calendar_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class Booking(Base):
