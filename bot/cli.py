@@ -16,6 +16,7 @@ import typer
 from bot import rasa_project, services
 from bot.cli_channels import app as telegram_app
 from bot.cli_scheduling import app as scheduling_app
+from bot.cli_staff import app as staff_app
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.privacy import purge_inactive
@@ -28,6 +29,7 @@ privacy_app = typer.Typer(help="Privacy (AVG/GDPR) housekeeping.", no_args_is_he
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(scheduling_app, name="slots")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(staff_app, name="staff")
 
 
 class Service(StrEnum):

@@ -46,7 +46,7 @@ SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TIME_PATTERN = re.compile(r"(\d{1,2}):(\d{2})")
 
 
-def _fail(message: str) -> NoReturn:
+def fail(message: str) -> NoReturn:
     """Stop with a red message and exit code 2 (a usage error)."""
     typer.secho(f"Error: {message}", fg="red", err=True)
     raise typer.Exit(2)
@@ -56,11 +56,11 @@ def _settings() -> Settings:
     try:
         return get_settings()
     except ValueError as error:  # pydantic's ValidationError is a ValueError
-        _fail(f"configuration:\n{error}")
+        fail(f"configuration:\n{error}")
 
 
 @contextmanager
-def _session() -> Iterator[Session]:
+def database_session() -> Iterator[Session]:
     """One transaction on the configured database (migrated first when that is automatic)."""
     settings = _settings()
     if settings.should_auto_migrate:
@@ -80,14 +80,14 @@ def parse_weekday(value: str) -> int:
         return int(text)
     if text in WEEKDAY_NAMES:
         return WEEKDAY_NAMES[text]
-    _fail(f"--weekday {value!r}: use 0 (Monday) to 6 (Sunday) or a name like monday/maandag")
+    fail(f"--weekday {value!r}: use 0 (Monday) to 6 (Sunday) or a name like monday/maandag")
 
 
 def parse_time(value: str, option: str) -> time:
     """A wall-clock time written HH:MM."""
     match = TIME_PATTERN.fullmatch(value.strip())
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        _fail(f"{option} {value!r}: use HH:MM, e.g. 09:30")
+        fail(f"{option} {value!r}: use HH:MM, e.g. 09:30")
     return time(int(match[1]), int(match[2]))
 
 
@@ -96,7 +96,7 @@ def parse_day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        _fail(f"{option} {value!r}: use YYYY-MM-DD, e.g. 2026-12-24")
+        fail(f"{option} {value!r}: use YYYY-MM-DD, e.g. 2026-12-24")
 
 
 def _today() -> date:
@@ -106,7 +106,7 @@ def _today() -> date:
 def _require_staff(session: Session, staff_id: int) -> StaffMember:
     staff = session.get(StaffMember, staff_id)
     if staff is None:
-        _fail(f"there is no staff member {staff_id}; see 'tekkie slots staff-add'")
+        fail(f"there is no staff member {staff_id}; see 'tekkie slots staff-add'")
     return staff
 
 
@@ -121,10 +121,10 @@ def staff_add(
 ) -> None:
     """Add an intake staff member."""
     if not name.strip():
-        _fail("the name is empty")
-    with _session() as session:
+        fail("the name is empty")
+    with database_session() as session:
         if email and session.scalars(select(StaffMember).where(StaffMember.email == email)).first():
-            _fail(f"a staff member with e-mail {email} exists already")
+            fail(f"a staff member with e-mail {email} exists already")
         staff = StaffMember(name=name.strip(), email=email or None)
         session.add(staff)
         session.flush()
@@ -136,7 +136,7 @@ def staff_calendar(
     staff_id: Annotated[int, typer.Option(help="Staff member id (see staff-add).")],
 ) -> None:
     """Print the secret calendar-feed link of a staff member (subscribe in Google/Outlook/Apple)."""
-    with _session() as session:
+    with database_session() as session:
         staff = _require_staff(session, staff_id)
         url = f"{get_settings().base_url}/calendar/staff/{staff.calendar_token}.ics"
         typer.echo(f"Calendar feed of {staff.name} (keep it secret): {url}")
@@ -160,15 +160,15 @@ def availability_add(
     day = parse_weekday(weekday)
     starts, ends = parse_time(start, "--start"), parse_time(end, "--end")
     if ends <= starts:
-        _fail(f"--end {end} must be after --start {start}")
+        fail(f"--end {end} must be after --start {start}")
     if _minutes(ends) - _minutes(starts) < slot_minutes:
-        _fail(f"{start}-{end} is shorter than one slot of {slot_minutes} minutes")
+        fail(f"{start}-{end} is shorter than one slot of {slot_minutes} minutes")
     location = (location or "").strip() or None
     if mode is SlotMode.LOCATION and location is None:
-        _fail("--mode location needs --location (the address)")
+        fail("--mode location needs --location (the address)")
     if mode is SlotMode.ONLINE and location is not None:
-        _fail("--location is only for --mode location")
-    with _session() as session:
+        fail("--location is only for --mode location")
+    with database_session() as session:
         staff = _require_staff(session, staff_id)
         availability = Availability(
             staff_id=staff.id, weekday=day, start_time=starts, end_time=ends,
@@ -195,8 +195,8 @@ def exception_add(
     """Add days without intakes (for everybody, or for one staff member)."""
     first, last = parse_day(first_day, "--first-day"), parse_day(last_day, "--last-day")
     if last < first:
-        _fail(f"--last-day {last} is before --first-day {first}")
-    with _session() as session:
+        fail(f"--last-day {last} is before --first-day {first}")
+    with database_session() as session:
         who = "everybody" if staff_id is None else _require_staff(session, staff_id).name
         exception = AvailabilityException(
             staff_id=staff_id, first_day=first, last_day=last, reason=reason
@@ -219,7 +219,7 @@ def generate(
 ) -> None:
     """Create the slots of the coming days from the weekly availability (existing ones stay)."""
     first = _today() if first_day is None else parse_day(first_day, "--from")
-    with _session() as session:
+    with database_session() as session:
         created = generate_slots(session, first_day=first, days=days)
         last = first + timedelta(days=days - 1)
         typer.echo(f"Created {len(created)} new slots from {first} to {last}.")
@@ -240,7 +240,7 @@ def list_slots(
 ) -> None:
     """Show the upcoming slots (Amsterdam time) with booked/capacity, mode and staff."""
     now = utcnow()
-    with _session() as session:
+    with database_session() as session:
         query = (
             select(IntakeSlot)
             .where(IntakeSlot.starts_at >= now, IntakeSlot.starts_at < now + timedelta(days=days))
@@ -265,6 +265,6 @@ def list_slots(
 @app.command("seed-demo")
 def seed_demo_command() -> None:
     """Add two demo staff members with weekday hours and a week of slots (safe to repeat)."""
-    with _session() as session:
+    with database_session() as session:
         created = seed_demo(session, today=_today())
     typer.echo(f"Demo staff ready; created {created} new slots for the coming 7 days.")

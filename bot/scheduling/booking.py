@@ -81,6 +81,23 @@ def _release_seat(session: Session, slot_id: int) -> None:
     )
 
 
+def _to_prospect(
+    session: Session, booking: Booking, lead: Lead, kind: str, *, key: str,
+    ics_url: str | None = None, due_at: datetime | None = None,
+) -> None:  # fmt: skip
+    """One message about this booking to the prospect, on their channel, in their language."""
+    slot = booking.slot
+    text = prospect_text(
+        kind, language=lead.language, name=lead.display_name, ics_url=ics_url,
+        starts_at=slot.starts_at, mode=slot.mode, location=slot.location,
+    )  # fmt: skip
+    outbox.enqueue(
+        session, key=key, kind=kind, audience="prospect", channel=lead.channel,
+        recipient=lead.channel_user_id, due_at=due_at, booking_id=booking.id,
+        payload={"text": text, "booking_id": booking.id, "language": lead.language},
+    )  # fmt: skip
+
+
 def _schedule_messages(
     session: Session, booking: Booking, lead: Lead, event: str, base_url: str | None
 ) -> None:
@@ -88,24 +105,18 @@ def _schedule_messages(
     slot = booking.slot
     session.flush()
     ics_url = f"{base_url}/calendar/{booking.calendar_token}.ics" if base_url else None
-
-    def to_prospect(kind: str, key: str, due_at: datetime | None = None) -> None:
-        text = prospect_text(
-            kind, language=lead.language, name=lead.display_name, ics_url=ics_url,
-            starts_at=slot.starts_at, mode=slot.mode, location=slot.location,
-        )  # fmt: skip
-        outbox.enqueue(
-            session, key=key, kind=kind, audience="prospect", channel=lead.channel,
-            recipient=lead.channel_user_id, due_at=due_at, booking_id=booking.id,
-            payload={"text": text, "booking_id": booking.id, "language": lead.language},
-        )  # fmt: skip
-
-    to_prospect(f"{event}_confirmation", f"booking:{booking.id}:{event}:prospect")
+    _to_prospect(
+        session, booking, lead, f"{event}_confirmation",
+        key=f"booking:{booking.id}:{event}:prospect", ics_url=ics_url,
+    )  # fmt: skip
     now = utcnow()
     for kind, before in REMINDERS.items():
         due = slot.starts_at - before
         if due > now:
-            to_prospect(kind, f"booking:{booking.id}:{kind}", due)
+            _to_prospect(
+                session, booking, lead, kind, key=f"booking:{booking.id}:{kind}",
+                ics_url=ics_url, due_at=due,
+            )  # fmt: skip
     _notify_staff(session, booking, lead, f"staff_{event}")
 
 
@@ -115,7 +126,7 @@ def _notify_staff(session: Session, booking: Booking, lead: Lead, kind: str) -> 
     text = staff_text(
         kind, lead=lead_fields(lead), starts_at=slot.starts_at, mode=slot.mode,
         location=slot.location, staff_name=slot.staff.name if slot.staff else None,
-        dashboard_url=None,
+        dashboard_url=f"{get_settings().base_url}/dashboard/leads/{lead.id}",
     )  # fmt: skip
     for channel in get_settings().staff_channels:
         suffix = "" if channel == STAFF_CHANNEL else f":{channel}"
@@ -159,12 +170,22 @@ def book(
     return booking
 
 
-def cancel(session: Session, *, lead: Lead, reason: str = "by prospect") -> Booking:
-    """Cancel the lead's active booking, free its seat and drop its pending reminders."""
+def cancel(
+    session: Session, *, lead: Lead, reason: str = "by prospect", notify_prospect: bool = False
+) -> Booking:
+    """Cancel the lead's active booking, free its seat and drop its pending reminders.
+
+    `notify_prospect`: the prospect did not ask in the chat (staff cancelled), so they are told.
+    """
     booking = active_booking(session, lead=lead)
     if booking is None:
         raise NoActiveBookingError(f"lead {lead.id} has no active booking")
     _end(session, booking, BookingStatus.CANCELLED, reason)
+    if notify_prospect:
+        _to_prospect(
+            session, booking, lead, "cancelled_confirmation",
+            key=f"booking:{booking.id}:cancelled:prospect",
+        )  # fmt: skip
     set_status(lead, LeadStatus.NEW if lead.assessment_result is None else LeadStatus.ASSESSED)
     _notify_staff(session, booking, lead, "staff_cancelled")
     return booking

@@ -29,7 +29,7 @@ from bot.scheduling.demo import seed_demo
 from bot.scheduling.slots import SCHOOL_TZ
 from bot.settings import Settings, get_settings
 from bot.texts import messages
-from bot.web import calendar, channels, health, webchat
+from bot.web import calendar, channels, dashboard, health, webchat
 from bot.web.channels import receive_telegram
 from integrations import telegram
 from integrations.outbox_senders import build_senders
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(calendar.router)
     app.include_router(channels.router)
+    dashboard.install(app)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="static")
 
     @app.get("/privacy", include_in_schema=False)

@@ -14,6 +14,14 @@ from bot.db.models.scheduling import (
     SlotMode,
     StaffMember,
 )
+from bot.db.models.staff import (
+    Campaign,
+    CampaignKind,
+    LoginFailure,
+    Role,
+    StaffAccount,
+    StaffSession,
+)
 
 __all__ = [
     "Availability",
@@ -22,6 +30,8 @@ __all__ = [
     "Booking",
     "BookingEvent",
     "BookingStatus",
+    "Campaign",
+    "CampaignKind",
     "Conversation",
     "InboundDelivery",
     "InboundStatus",
@@ -29,10 +39,14 @@ __all__ = [
     "Lead",
     "LeadStatus",
     "LeadStatusChange",
+    "LoginFailure",
     "OutboxMessage",
     "OutboxStatus",
+    "Role",
     "SlotMode",
+    "StaffAccount",
     "StaffMember",
+    "StaffSession",
     "UtcDateTime",
     "WebchatInboxItem",
     "utcnow",

@@ -64,6 +64,11 @@ class Conversation(Base):
     campaign: Mapped[str | None] = mapped_column(String(64))
     # The prospect's last message (WhatsApp allows free-form replies for 24 hours after it).
     last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Human handoff: None (Tekkie answers), "waiting" (asked for a person) or "human"
+    # (a staff member has it). Tekkie stays silent until staff hand it back.
+    handoff_status: Mapped[str | None] = mapped_column(String(16))
+    handoff_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    handoff_account_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

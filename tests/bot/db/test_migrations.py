@@ -14,6 +14,10 @@ EXPECTED_TABLES = {
     "bookings",
     "booking_events",
     "outbox_messages",
+    "staff_accounts",
+    "staff_sessions",
+    "login_failures",
+    "campaigns",
 }
 
 
