@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from bot import rasa_project, services
+from bot.cli_campaigns import app as campaigns_app
 from bot.cli_channels import app as telegram_app
 from bot.cli_scheduling import app as scheduling_app
 from bot.cli_staff import app as staff_app
@@ -30,6 +31,7 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(scheduling_app, name="slots")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(staff_app, name="staff")
+app.add_typer(campaigns_app, name="campaigns")
 
 
 class Service(StrEnum):
@@ -190,6 +192,10 @@ def run(
             f"Open {settings.base_url}/ to chat. Press Ctrl-C to stop.\n",
             fg="green",
             bold=True,
+        )
+        typer.echo(
+            f"Staff dashboard: {settings.base_url}/dashboard (first log-in: "
+            ".venv/bin/tekkie staff create --admin --email you@school.nl --name 'Your Name')\n"
         )
         while not stop_requested:
             exited = supervisor.first_exited()

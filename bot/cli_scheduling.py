@@ -16,12 +16,12 @@ from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import (
     Availability,
-    AvailabilityException,
     IntakeSlot,
     SlotMode,
     StaffMember,
     utcnow,
 )
+from bot.scheduling.availability import AvailabilityError, add_availability, add_days_off
 from bot.scheduling.demo import seed_demo
 from bot.scheduling.slots import SCHOOL_TZ, generate_slots
 from bot.settings import Settings, get_settings
@@ -110,8 +110,20 @@ def _require_staff(session: Session, staff_id: int) -> StaffMember:
     return staff
 
 
-def _minutes(at: time) -> int:
-    return at.hour * 60 + at.minute
+_AVAILABILITY_ERRORS = {
+    "end_before_start": "--end {end} must be after --start {start}",
+    "shorter_than_slot": "{start}-{end} is shorter than one slot of {minutes} minutes",
+    "location_needed": "--mode location needs --location (the address)",
+    "location_only_for_location": "--location is only for --mode location",
+    "no_such_staff": "there is no staff member {staff_id}; see 'tekkie slots staff-add'",
+    "bad_weekday": "--weekday: use 0 (Monday) to 6 (Sunday)",
+    "not_positive": "--slot-minutes and --capacity must be at least 1",
+}
+
+
+def availability_staff(session: Session, availability: Availability) -> StaffMember:
+    """The staff member a window belongs to."""
+    return _require_staff(session, availability.staff_id)
 
 
 @app.command("staff-add")
@@ -159,23 +171,16 @@ def availability_add(
     """Add a weekly window in which a staff member holds intakes."""
     day = parse_weekday(weekday)
     starts, ends = parse_time(start, "--start"), parse_time(end, "--end")
-    if ends <= starts:
-        fail(f"--end {end} must be after --start {start}")
-    if _minutes(ends) - _minutes(starts) < slot_minutes:
-        fail(f"{start}-{end} is shorter than one slot of {slot_minutes} minutes")
-    location = (location or "").strip() or None
-    if mode is SlotMode.LOCATION and location is None:
-        fail("--mode location needs --location (the address)")
-    if mode is SlotMode.ONLINE and location is not None:
-        fail("--location is only for --mode location")
     with database_session() as session:
-        staff = _require_staff(session, staff_id)
-        availability = Availability(
-            staff_id=staff.id, weekday=day, start_time=starts, end_time=ends,
-            slot_minutes=slot_minutes, mode=mode.value, location=location, capacity=capacity,
-        )  # fmt: skip
-        session.add(availability)
-        session.flush()
+        try:
+            availability = add_availability(
+                session, staff_id=staff_id, weekday=day, starts=starts, ends=ends,
+                slot_minutes=slot_minutes, mode=mode.value, location=location, capacity=capacity,
+            )  # fmt: skip
+        except AvailabilityError as error:
+            fail(_AVAILABILITY_ERRORS[error.key].format(
+                start=start, end=end, minutes=slot_minutes, staff_id=staff_id))  # fmt: skip
+        staff, location = availability_staff(session, availability), availability.location
         where = "online" if location is None else f"at {location}"
         typer.echo(
             f"Added availability {availability.id}: {staff.name}, {SHORT_WEEKDAYS[day]} "
@@ -198,11 +203,9 @@ def exception_add(
         fail(f"--last-day {last} is before --first-day {first}")
     with database_session() as session:
         who = "everybody" if staff_id is None else _require_staff(session, staff_id).name
-        exception = AvailabilityException(
-            staff_id=staff_id, first_day=first, last_day=last, reason=reason
+        exception = add_days_off(
+            session, first_day=first, last_day=last, staff_id=staff_id, reason=reason
         )
-        session.add(exception)
-        session.flush()
         typer.echo(
             f"Added days off {exception.id}: {first} to {last} for {who}. "
             "Slots created earlier for these days are not removed."

@@ -59,17 +59,25 @@ class ConversationService:
         self._rasa = rasa
 
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
-        """Handle one inbound message and return Tekkie's replies."""
-        known = await anyio.to_thread.run_sync(self._known_language, message)
+        """Handle one inbound message and return Tekkie's replies.
+
+        While a person has the conversation (human handoff) Tekkie says nothing: the message
+        only goes into Rasa's tracker, the transcript staff read, and the reply list is empty.
+        """
+        known, handoff = await anyio.to_thread.run_sync(self._known_state, message)
         language = detect_language(message.text or "", current=known, hint=message.locale)
         if message.unsupported is not None:
             await anyio.to_thread.run_sync(self._remember, message, [])
             key = "edited_message" if message.unsupported == "edited" else "unsupported_message"
             return [OutboundMessage(text=say(key, language))]
-        rasa_text = await anyio.to_thread.run_sync(self._check_and_prepare, message, language)
+        rasa_text = await anyio.to_thread.run_sync(
+            self._check_and_prepare, message, language, handoff is not None
+        )
         await anyio.to_thread.run_sync(self._remember_language, message, language)
         metadata = {"channel": message.channel, "locale": message.locale, **message.metadata}
         try:
+            if handoff is not None:
+                return await self._record_for_staff(message, rasa_text, metadata)
             replies = await self._rasa.send(
                 sender_id=message.conversation_id, text=rasa_text, metadata=metadata
             )
@@ -77,18 +85,38 @@ class ConversationService:
             log.error("rasa.unavailable", error=str(error), channel=message.channel)
             raise TurnRefusedError("unavailable", say("unavailable", language)) from error
         if not replies:
+            if (await anyio.to_thread.run_sync(self._known_state, message))[1] is not None:
+                await anyio.to_thread.run_sync(self._remember, message, [])
+                return []  # handed to a person in this very turn: Rasa is paused
             log.warning("rasa.no_reply", conversation=message.conversation_id)
             return [OutboundMessage(text=say("no_reply", language))]
         buttons = [button for reply in replies for button in reply.buttons]
         await anyio.to_thread.run_sync(self._remember, message, buttons)
         return replies
 
-    def _known_language(self, message: InboundMessage) -> str | None:
+    async def _record_for_staff(
+        self, message: InboundMessage, text: str, metadata: dict[str, object]
+    ) -> list[OutboundMessage]:
+        """Add the message to Rasa's tracker without a turn, and stay silent.
+
+        Not through the channel webhook: after an hour's silence Rasa would start a new
+        session there, which ends the pause, and Tekkie would answer while staff have it.
+        """
+        parse_data = {"intent": {}, "entities": [], "text": text}  # not parsed: nobody predicts
+        event = {"event": "user", "text": text, "parse_data": parse_data, "metadata": metadata}
+        await self._rasa.append_events(message.conversation_id, [event])
+        await anyio.to_thread.run_sync(self._remember, message, [])  # old numbers stop working
+        return []
+
+    def _known_state(self, message: InboundMessage) -> tuple[str | None, str | None]:
+        """The conversation's language and handoff status, as far as they are known."""
         with self._sessions() as session:
             found = repo.find_conversation(
                 session, channel=message.channel, channel_user_id=message.channel_user_id
             )
-            return found.language if found is not None else None
+            if found is None:
+                return None, None
+            return found.language, found.handoff_status
 
     def _remember_language(self, message: InboundMessage, language: Lang) -> None:
         with self._sessions.begin() as session:
@@ -97,8 +125,11 @@ class ConversationService:
             )
             conversation.language = language
 
-    def _check_and_prepare(self, message: InboundMessage, language: Lang) -> str:
-        """What Rasa gets: a checked payload, or typed text that can never act as one."""
+    def _check_and_prepare(self, message: InboundMessage, language: Lang, literal: bool) -> str:
+        """What Rasa gets: a checked payload, or typed text that can never act as one.
+
+        `literal`: a person reads it (handoff), so typed text stays as the prospect wrote it.
+        """
         if message.command is not None:
             return message.command  # Tekkie's own channel command (/start, /help, ...)
         if message.payload is not None or message.button_ref is not None:
@@ -108,6 +139,8 @@ class ConversationService:
             raise TurnRefusedError("empty", say("empty", language))
         if len(text) > MAX_TEXT_LENGTH:
             raise TurnRefusedError("too_long", say("too_long", language, limit=MAX_TEXT_LENGTH))
+        if literal:
+            return text
         if message.numbered_choices and (choice := self._numbered_choice(message, text)):
             return choice
         return OUT_OF_SCOPE if looks_like_mashing(text) else text

@@ -236,3 +236,33 @@ def staff_text(
     if dashboard_url:
         lines.append(f"Dashboard: {dashboard_url}")
     return "\n".join(lines)
+
+
+def staff_handoff_text(
+    *, lead: Mapping[str, Any] | None, channel: str, language: str | None, dashboard_url: str
+) -> str:
+    """A notice for staff that a prospect asked for a person (in Dutch).
+
+    With a lead (the prospect consented), its name, contact and campaign; without one only the
+    channel and language, since nothing else about the prospect may be stored.
+    """
+    lines = ["🙋 Iemand wil graag met een medewerker praten", ""]
+    if lead is not None:
+        lead_language = _text(lead.get("language"))
+        lines += [
+            f"Naam: {_text(lead.get('display_name'))}",
+            f"Contact: {_contact(lead)}",
+            f"Taal: {_LANGUAGE_NAMES.get(lead_language, lead_language)}",
+            f"Kanaal: {_text(lead.get('channel'))}",
+            f"Campagne: {_text(lead.get('campaign'), NONE)}",
+        ]
+    else:
+        spoken = _text(language)
+        lines += [
+            "Naam: onbekend (nog geen toestemming om gegevens te bewaren)",
+            f"Taal: {_LANGUAGE_NAMES.get(spoken, spoken)}",
+            f"Kanaal: {_text(channel)}",
+        ]
+    lines.append("Tekkie zegt niets meer tot je het gesprek teruggeeft aan Tekkie.")
+    lines.append(f"Beantwoorden: {dashboard_url}")
+    return "\n".join(lines)

@@ -66,10 +66,17 @@ class Settings(BaseSettings):
     telegram_mode: Literal["webhook", "polling"] = "webhook"
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # The bot's @username (with or without the @), for campaign deep links t.me/<username>.
+    telegram_bot_username: str | None = Field(
+        default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$"
+    )
     # WhatsApp (Twilio): on when the account SID is set.
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None  # e.g. whatsapp:+14155238886
+    # The number prospects write to (E.164), for campaign wa.me links; default: the number
+    # in TWILIO_WHATSAPP_FROM.
+    whatsapp_number: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")
     twilio_api_base_url: str = "https://api.twilio.com"
     # Content API templates (ContentSid) for buttons: quick replies by number of buttons
     # ({"1": "HX...", "2": "HX...", "3": "HX..."}) and a list picker for 4 to 10 options.

@@ -49,6 +49,24 @@ class RasaClient:
             return False
         return response.status_code == 200 and bool(response.json().get("model_file"))
 
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Add events to the conversation's tracker (Rasa predicts nothing for them).
+
+        `POST /conversations/{sender_id}/tracker/events` of Rasa's HTTP API: the tracker keeps
+        its session (no new session starts, not even after a long pause), and the events are
+        stored as they are, e.g. a staff member's message or `{"event": "resume"}`.
+        """
+        try:
+            response = await self._http.post(
+                f"/conversations/{sender_id}/tracker/events",
+                params={"token": self._token},
+                json=events,
+            )
+        except httpx.HTTPError as error:
+            raise RasaUnavailableError(f"Rasa unreachable: {error!r}") from error
+        if response.status_code != 200:
+            raise RasaUnavailableError(f"Rasa answered {response.status_code}: {response.text}")
+
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         """The conversation's tracker (slots, events) from Rasa's HTTP API."""
         response = await self._http.get(

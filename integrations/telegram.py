@@ -103,7 +103,7 @@ def parse_update(update: Update) -> InboundMessage | None:
         command, _, argument = message.text.partition(" ")
         name = command[1:].split("@", 1)[0].lower() if command.startswith("/") else ""
         if name in COMMANDS:
-            campaign = argument.strip() if name == "start" else ""
+            campaign = argument.strip().lower() if name == "start" else ""
             return replace(
                 base, command=COMMANDS[name],
                 campaign=campaign if _CAMPAIGN.fullmatch(campaign) else None,

@@ -92,7 +92,7 @@ def parse_message(form: dict[str, str]) -> InboundMessage | None:
     if form.get("ReferralSourceId"):  # a click-to-WhatsApp ad
         campaign = f"ad-{form['ReferralSourceId']}"[:64]
     elif found := _CAMPAIGN.search(body):
-        campaign = found.group(1)
+        campaign = found.group(1).lower()  # campaign codes are lowercase; people type "CODE X"
     base = InboundMessage(
         channel=CHANNEL, channel_user_id=number, campaign=campaign,
         metadata={"name_hint": form["ProfileName"]} if form.get("ProfileName") else {},

@@ -31,6 +31,7 @@ from bot.settings import Settings, get_settings
 from bot.texts import messages
 from bot.web import calendar, channels, dashboard, health, webchat
 from bot.web.channels import receive_telegram
+from bot.web.dashboard.i18n import texts as dashboard_texts
 from integrations import telegram
 from integrations.outbox_senders import build_senders
 from integrations.rasa_client import RasaClient
@@ -53,9 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             timeout=settings.rasa_timeout_seconds,
         )
         sessions = make_session_factory(engine)
-        messages()  # content errors stop the start-up, not a conversation
-        content()
-        assessment()
+        check_content()
         if settings.should_seed_demo_slots:
             await anyio.to_thread.run_sync(seed_demo_slots, sessions)
         app.state.settings = settings
@@ -66,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bot = await start_telegram_bot(settings)
         app.state.telegram_bot = bot
         worker = OutboxWorker(sessions, build_senders(settings, sessions, telegram_bot=bot))
+        app.state.outbox_worker = worker  # the dashboard sends staff replies right away
         redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
         app.state.pipeline = pipeline = InboundPipeline(
             sessions=sessions, conversations=app.state.conversations,
@@ -117,6 +117,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def check_content() -> None:
+    """Load every content file now: an error stops the start-up, not a conversation."""
+    messages()
+    content()
+    assessment()
+    dashboard_texts()
 
 
 async def start_telegram_bot(settings: Settings) -> Bot | None:

@@ -226,7 +226,7 @@ def test_whatsapp_from_first_message_to_a_booked_intake_with_numbered_options(
 
     lead = lead_of(db, "whatsapp", chat.number)
     assert lead is not None
-    assert (lead.status, lead.campaign, lead.phone_e164) == ("booked", "BUURT-WEST", chat.number)
+    assert (lead.status, lead.campaign, lead.phone_e164) == ("booked", "buurt-west", chat.number)
     assert all(m["From"] == "whatsapp:+14155238886" for m in twilio_api.messages_to(chat.number))
 
 

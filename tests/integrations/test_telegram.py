@@ -36,6 +36,7 @@ def test_text_becomes_text_with_the_users_language_and_first_name() -> None:
     [
         ("/start", "/greet", None),
         ("/start buurthuis-west_2026", "/greet", "buurthuis-west_2026"),
+        ("/start Buurt-West", "/greet", "buurt-west"),
         ("/start <script>", "/greet", None),
         ("/help", "/menu", None),
         ("/privacy", "/what_do_you_know", None),

@@ -23,7 +23,7 @@ def test_text_becomes_text_from_an_e164_number_with_numbered_choices() -> None:
 def test_a_campaign_code_from_a_prefilled_link_or_an_ad_is_kept() -> None:
     coded = parse_message({**FORM, "Body": "Hoi! Ik wil meer weten (code: BUURT-WEST)"})
     assert coded is not None
-    assert coded.campaign == "BUURT-WEST"
+    assert coded.campaign == "buurt-west"  # codes are lowercase, however they are typed
     ad = parse_message({**FORM, "ReferralSourceId": "120200", "ReferralSourceType": "ad"})
     assert ad is not None
     assert ad.campaign == "ad-120200"

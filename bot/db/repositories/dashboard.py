@@ -51,6 +51,7 @@ def intakes_between(
         .where(Booking.status == BookingStatus.ACTIVE)
         .where(IntakeSlot.starts_at >= start, IntakeSlot.starts_at < end)
         .order_by(IntakeSlot.starts_at, Booking.id)
+        .options(selectinload(IntakeSlot.staff))
     )
     if staff_member_id is not None:
         query = query.where(IntakeSlot.staff_id == staff_member_id)

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import LoginFailure, Role, StaffAccount, StaffSession, utcnow
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id with RFC 9106's parameters for machines with little memory (argon2-cffi's default).
+PRODUCTION_HASHER = PasswordHasher()
+_hasher = PRODUCTION_HASHER
 # A hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 SESSION_LIFETIME = timedelta(hours=12)
@@ -24,7 +26,14 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """An account cannot be created or changed as asked; the message says why."""
+    """An account cannot be created or changed as asked; the message says why.
+
+    `key` names the problem, for the dashboard's translated messages.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def _token_hash(token: str) -> str:
@@ -49,15 +58,17 @@ def create_account(
     """A new dashboard login; the password is kept only as an argon2 hash."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError(f"not an e-mail address: {email!r}")
+        raise AccountError("bad_email", f"not an e-mail address: {email!r}")
     if not name.strip():
-        raise AccountError("a name is required")
+        raise AccountError("name_required", "a name is required")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            "password_too_short", f"the password needs at least {MIN_PASSWORD_LENGTH} characters"
+        )
     if language not in ("nl", "en"):
-        raise AccountError("language must be nl or en")
+        raise AccountError("bad_language", "language must be nl or en")
     if session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)) is not None:
-        raise AccountError(f"an account for {email} already exists")
+        raise AccountError("email_taken", f"an account for {email} already exists")
     account = StaffAccount(
         email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role,
         language=language, staff_member_id=staff_member_id, active=True,
@@ -70,7 +81,9 @@ def create_account(
 def set_password(session: Session, *, account: StaffAccount, password: str) -> None:
     """Replace the password and end every session of the account."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            "password_too_short", f"the password needs at least {MIN_PASSWORD_LENGTH} characters"
+        )
     account.password_hash = _hasher.hash(password)
     session.execute(delete(StaffSession).where(StaffSession.account_id == account.id))
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from bot.web.dashboard import auth, intakes, lead
+from bot.web.dashboard import admin, auth, availability, campaigns, handoffs, intakes, lead
 from bot.web.dashboard.auth import ForbiddenError, LoginRequiredError, login_redirect
 from bot.web.dashboard.templating import render
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, intakes, lead):
+for module in (auth, intakes, lead, admin, availability, handoffs, campaigns):
     router.include_router(module.router, prefix="/dashboard")
 
 
@@ -34,3 +34,9 @@ def install(app: FastAPI) -> None:
         """A lead that does not exist (any more)."""
         return render(request, "error.html", staff=None, status_code=404,
                       title="not_found_title", message="lead_not_found")  # fmt: skip
+
+    @app.exception_handler(campaigns.CampaignNotFoundError)
+    async def campaign_not_found(request: Request, _: campaigns.CampaignNotFoundError) -> Response:
+        """A campaign that does not exist (or a QR code of a channel or format there is not)."""
+        return render(request, "error.html", staff=None, status_code=404,
+                      title="not_found_title", message="campaign_not_found")  # fmt: skip

@@ -87,16 +87,26 @@ def current_admin(staff: Staff) -> StaffUser:
 Admin = Annotated[StaffUser, Depends(current_admin)]
 
 
-async def checked_form(request: Request, staff: Staff) -> StaffUser:
-    """Dependency for every POST: the form's csrf_token must match the session's."""
+async def _check_csrf(request: Request, user: StaffUser) -> StaffUser:
     form = await request.form()
     sent = str(form.get("csrf_token") or "")
-    if not sent or not hmac.compare_digest(sent, staff.csrf_token):
+    if not sent or not hmac.compare_digest(sent, user.csrf_token):
         raise ForbiddenError("missing or wrong CSRF token")
-    return staff
+    return user
+
+
+async def checked_form(request: Request, staff: Staff) -> StaffUser:
+    """Dependency for every POST: the form's csrf_token must match the session's."""
+    return await _check_csrf(request, staff)
+
+
+async def checked_admin_form(request: Request, admin: Admin) -> StaffUser:
+    """Dependency for every admin POST: an admin, and a matching csrf_token."""
+    return await _check_csrf(request, admin)
 
 
 StaffForm = Annotated[StaffUser, Depends(checked_form)]
+AdminForm = Annotated[StaffUser, Depends(checked_admin_form)]
 
 
 def redirect(url: str) -> RedirectResponse:

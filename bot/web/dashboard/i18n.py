@@ -19,6 +19,9 @@ def texts() -> dict[str, dict[str, str]]:
         missing = [lang for lang in LANGUAGES if not (value or {}).get(lang)]
         if missing:
             raise ValueError(f"{TEXTS_FILE.name}: '{key}' has no text for {', '.join(missing)}")
+        if extra := set(value) - set(LANGUAGES):  # an unquoted comma splits a {nl: ..} text
+            raise ValueError(f"{TEXTS_FILE.name}: '{key}' has unexpected parts {sorted(extra)}; "
+                             "put texts with a comma in quotes")  # fmt: skip
     return data
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot.content import content
-from bot.db.models import LeadStatus, utcnow
+from bot.db.models import LeadStatus, StaffMember, utcnow
 from bot.db.repositories import dashboard as repo
 from bot.notifications import SCHOOL_TZ
 from bot.web.dashboard.auth import Staff, sessions_of
@@ -64,12 +64,15 @@ def start_page(request: Request, staff: Staff, mine: Annotated[bool, Query()] = 
         intakes = repo.intakes_between(
             session, start=start_today, end=week_end, staff_member_id=staff_id
         )
+        member = session.get(StaffMember, staff.staff_member_id or 0)
+        base_url = request.app.state.settings.base_url
+        feed = f"{base_url}/calendar/staff/{member.calendar_token}.ics" if member else None
     tomorrow = repo.local_day_start(today + timedelta(days=1))
     return render(
         request, "intakes.html", staff=staff, mine=mine,
         today=[i for i in intakes if i.slot.starts_at < tomorrow],
         week=[i for i in intakes if i.slot.starts_at >= tomorrow],
-        now=utcnow(), track_names=track_names(staff.language),
+        now=utcnow(), track_names=track_names(staff.language), feed=feed,
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.db.models import Lead, LeadStatus, utcnow
+from bot.db.models import IntakeSlot, Lead, LeadStatus, utcnow
 from bot.db.repositories import dashboard as repo
 from bot.db.repositories.leads import set_status
 from bot.scheduling import booking as bookings
@@ -51,9 +51,15 @@ def _load(request: Request, lead_id: int) -> dict[str, Any]:
             "history": list(lead.status_history),
             "bookings": repo.lead_bookings(session, lead_id=lead_id),
             "active": active,
-            "free": free_slots(session, now=utcnow(), limit=30),
+            "free": [_slot_choice(slot) for slot in free_slots(session, now=utcnow(), limit=30)],
             "conversation": repo.lead_conversation(session, lead=lead),
         }
+
+
+def _slot_choice(slot: IntakeSlot) -> dict[str, Any]:
+    """A free slot as the booking form shows it."""
+    return {"id": slot.id, "starts_at": slot.starts_at, "mode": slot.mode,
+            "location": slot.location, "staff": slot.staff.name}  # fmt: skip
 
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)

@@ -86,6 +86,19 @@ def test_staff_are_told_on_every_configured_channel(
     assert sorted(m.channel for m in notices) == ["staff", "staff_email", "staff_telegram"]
     assert len({m.payload["text"] for m in notices}) == 1
     assert {m.kind for m in notices} == {"staff_booked"}
+    lead_link = f"Dashboard: {settings.base_url}/dashboard/leads/{booking.lead_id}"
+    assert lead_link in notices[0].payload["text"]
+
+
+def test_a_cancellation_by_staff_tells_the_prospect(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        (slot,) = make_slots(session, 1)
+        lead = make_lead(session, "told")
+        booking = service.book(session, lead=lead, slot_id=slot)
+        service.cancel(session, lead=lead, reason="by staff", notify_prospect=True)
+        kinds = outbox_kinds(session, booking.id)
+    assert kinds["cancelled_confirmation"] == "pending"
+    assert kinds["reminder_24h"] == "cancelled"
 
 
 def test_double_submit_gives_one_booking(sessions: sessionmaker[Session]) -> None:

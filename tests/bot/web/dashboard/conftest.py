@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 
 from bot.db.models import IntakeSlot, Lead, Role, StaffMember
@@ -19,6 +20,15 @@ from tests.e2e.stack import free_port
 
 PASSWORD = "correct horse battery"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest cost in these tests (same algorithm; production cost is
+    checked in test_auth). The real cost takes a second per hash on a busy CI machine."""
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    monkeypatch.setattr(staff_repo, "_hasher", cheap)
+    monkeypatch.setattr(staff_repo, "_DUMMY_HASH", cheap.hash("dummy"))
 
 
 @pytest.fixture
@@ -80,7 +90,9 @@ def booked_lead(
             staff = StaffMember(name="Noor")
             session.add(staff)
             session.flush()
+        taken = session.query(IntakeSlot).count()  # each lead its own half hour
         start = datetime.now(UTC).replace(second=0, microsecond=0) + starts_in
+        start += timedelta(minutes=30 * taken)
         slot = IntakeSlot(staff_id=staff.id, starts_at=start, ends_at=start + timedelta(minutes=30),
                           mode="online", capacity=1)  # fmt: skip
         session.add(slot)

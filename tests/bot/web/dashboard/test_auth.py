@@ -118,6 +118,15 @@ def test_passwords_are_stored_as_argon2_hashes_only(client: TestClient) -> None:
     assert PASSWORD not in account.password_hash
 
 
+def test_production_hashes_use_argon2id_at_the_recommended_cost() -> None:
+    from argon2 import extract_parameters, profiles
+
+    from bot.db.repositories import staff as staff_repo
+
+    stored = staff_repo.PRODUCTION_HASHER.hash(PASSWORD)
+    assert extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
+
+
 def test_the_session_cookie_is_http_only_and_lax(client: TestClient) -> None:
     add_account(client, "sanne@school.nl")
     response = submit_login(client, "sanne@school.nl", PASSWORD)

@@ -1,0 +1,40 @@
+"""Talking to a person: hands the conversation to the school's staff and pauses Tekkie."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import in_thread, language, prospect
+from bot import handoff
+from bot.db.runtime import sessions
+from bot.texts import say
+
+
+def _request(tracker: Tracker, lang: str) -> bool:
+    who = prospect(tracker)
+    with sessions().begin() as session:
+        return handoff.request_handoff(
+            session, channel=who.channel, channel_user_id=who.channel_user_id, language=lang
+        )
+
+
+class ActionRequestHandoff(Action):
+    """Records the request, tells staff, and pauses the conversation until staff hand it back."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_request_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Say that a colleague will answer here; Rasa predicts nothing while paused."""
+        lang = language(tracker)
+        await in_thread(_request, tracker, lang)
+        dispatcher.utter_message(text=say("handoff_requested", lang))
+        return [ConversationPaused()]

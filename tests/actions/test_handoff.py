@@ -1,0 +1,70 @@
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+import actions.handoff
+from actions.handoff import ActionRequestHandoff
+from bot.db.models import OutboxMessage
+from bot.db.repositories.conversations import find_conversation
+
+
+def tracker(sender: str, *, language: str | None = "nl") -> Tracker:
+    latest = {"text": "/talk_to_person", "intent": {"name": "talk_to_person", "confidence": 1.0}}
+    events = [{"event": "user", "text": "/talk_to_person", "parse_data": latest}]
+    slots = {"language": language}
+    return Tracker(sender, slots, latest, events, False, None, {}, "action_listen")
+
+
+async def run(tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionRequestHandoff().run(dispatcher, tracker, {})
+    return events, dispatcher.messages
+
+
+@pytest.fixture
+def database(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(actions.handoff, "sessions", lambda: sessions)
+    return sessions
+
+
+def staff_notices(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
+    with sessions() as session:
+        query = select(OutboxMessage).where(OutboxMessage.kind == "staff_handoff")
+        return list(session.scalars(query))
+
+
+async def test_asking_for_a_person_pauses_the_conversation_and_tells_staff_once(
+    database: sessionmaker[Session],
+) -> None:
+    events, said = await run(tracker("webchat:h1"))
+    assert [ConversationPaused()] == events
+    assert len(said) == 1
+    assert said[0]["text"].startswith("Goed idee! Ik geef je door aan een collega van de school.")
+    assert "binnen één werkdag" in said[0]["text"]
+    with database() as session:
+        conversation = find_conversation(session, channel="webchat", channel_user_id="h1")
+        assert conversation is not None
+        assert conversation.handoff_status == "waiting"
+        assert conversation.handoff_requested_at is not None
+    (notice,) = staff_notices(database)
+    assert (notice.audience, notice.channel) == ("staff", "staff")
+    assert f"/dashboard/handoffs/{conversation.id}" in notice.payload["text"]
+
+    again, said_again = await run(tracker("webchat:h1"))  # asking twice while waiting
+    assert [ConversationPaused()] == again
+    assert said_again[0]["text"] == said[0]["text"]
+    assert len(staff_notices(database)) == 1
+
+
+async def test_english_prospects_are_told_in_english(database: sessionmaker[Session]) -> None:
+    events, said = await run(tracker("telegram:4711", language="en"))
+    assert [ConversationPaused()] == events
+    assert said[0]["text"].startswith("Good idea! I'm passing you on to someone from the school.")
+    (notice,) = staff_notices(database)
+    assert "Taal: Engels" in notice.payload["text"]
+    assert "Kanaal: telegram" in notice.payload["text"]
