@@ -147,3 +147,17 @@ def listening_addresses(port: int) -> set[str]:
             if state == "0A" and int(port_hex, 16) == port:  # 0A = LISTEN
                 found.add(address)
     return found
+
+
+def wait_for_inbox(stack: Stack, sender: str, timeout: float = 15.0) -> list[dict[str, Any]]:
+    """Poll the web chat inbox like the page does, until something arrives."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = stack.client.get(
+            f"{stack.app_url}/api/webchat/messages", params={"sender_id": sender}
+        )
+        assert response.status_code == 200
+        if messages := response.json()["messages"]:
+            return list(messages)
+        time.sleep(0.3)
+    raise AssertionError("no message arrived in the web chat inbox")

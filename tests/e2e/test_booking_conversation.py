@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.engine import make_engine
 from bot.db.models import Booking, IntakeSlot, Lead, OutboxMessage
-from tests.e2e.stack import Stack
+from tests.e2e.stack import Stack, wait_for_inbox
 
 CHOOSE = "/choose_slot"
 
@@ -60,20 +60,6 @@ def outbox_of(engine: Engine, booking_id: int) -> dict[str, str]:
 def seats(engine: Engine, slot: int) -> int:
     with Session(engine) as session:
         return session.get_one(IntakeSlot, slot).booked
-
-
-def wait_for_inbox(stack: Stack, sender: str, timeout: float = 15.0) -> list[dict[str, Any]]:
-    """Poll the web chat inbox like the page does, until something arrives."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = stack.client.get(
-            f"{stack.app_url}/api/webchat/messages", params={"sender_id": sender}
-        )
-        assert response.status_code == 200
-        if messages := response.json()["messages"]:
-            return list(messages)
-        time.sleep(0.3)
-    raise AssertionError("no message arrived in the web chat inbox")
 
 
 def book_in_dutch(stack: Stack, sender: str) -> tuple[int, list[dict[str, Any]]]:

@@ -9,7 +9,6 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import closing
-from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +20,7 @@ from bot.db.engine import make_engine
 from bot.db.models import Conversation, InboundDelivery
 from bot.db.repositories import staff as staff_repo
 from tests.e2e.fakes import FakeTelegramApi, telegram_text
-from tests.e2e.stack import Stack
+from tests.e2e.stack import Stack, wait_for_inbox
 from tests.e2e.test_channels import TelegramChat
 
 MENU = ["/ask_careers", "/ask_assessment", "/ask_support", "/book_intake", "/talk_to_person"]
@@ -80,20 +79,6 @@ def hand_back(staff: httpx.Client, cid: int) -> None:
     response = staff.post(f"/dashboard/handoffs/{cid}/release",
                           data={"csrf_token": csrf_of(page.text)})  # fmt: skip
     assert response.status_code == 303, response.text
-
-
-def wait_for_inbox(stack: Stack, sender: str, timeout: float = 15.0) -> list[dict[str, Any]]:
-    """Poll the web chat inbox like the page does, until something arrives."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = stack.client.get(
-            f"{stack.app_url}/api/webchat/messages", params={"sender_id": sender}
-        )
-        assert response.status_code == 200
-        if messages := response.json()["messages"]:
-            return list(messages)
-        time.sleep(0.2)
-    raise AssertionError("no message arrived in the web chat inbox")
 
 
 def test_a_web_chat_prospect_talks_to_a_person_and_back_to_tekkie(
