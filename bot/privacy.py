@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -35,12 +35,19 @@ def erase_person(
     worker shortly after, so that the turn in progress cannot write it back.
     """
     lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
+    conversation = session.scalar(
+        select(Conversation.id).where(
+            Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
+        )
+    )
     if lead is not None:
         booking = active_booking(session, lead=lead)
         if booking is not None:
             cancelled = cancel(session, lead=lead, reason="prospect asked to erase their data")
             _anonymise_staff_notices(session, cancelled)
         session.flush()
+        booking_ids = list(session.scalars(select(Booking.id).where(Booking.lead_id == lead.id)))
+        _scrub_staff_notices(session, booking_ids=booking_ids, conversation_id=conversation)
         for old in session.scalars(select(Booking).where(Booking.lead_id == lead.id)):
             session.delete(old)
         session.flush()  # bookings first: the lead's row is what they point at
@@ -80,6 +87,28 @@ def erase_person(
         due_at=utcnow() + TRACKER_ERASE_DELAY,
     )
     return lead is not None
+
+
+def _scrub_staff_notices(
+    session: Session, *, booking_ids: list[int], conversation_id: int | None
+) -> None:
+    """Staff notices already sent about the person (bookings, handoff) keep no name or contact.
+
+    The staff read them when they were sent; the copy in the outbox must not outlive the erasure.
+    """
+    about = [OutboxMessage.booking_id.in_(booking_ids)] if booking_ids else []
+    if conversation_id is not None:
+        about.append(OutboxMessage.idempotency_key.startswith(f"handoff:{conversation_id}:"))
+    if not about:
+        return
+    query = select(OutboxMessage).where(OutboxMessage.audience == "staff", or_(*about))
+    for notice in session.scalars(query):
+        if notice.kind == "staff_erased":
+            continue  # the one notice staff still get: it names no one
+        if notice.status == OutboxStatus.PENDING:
+            notice.status = OutboxStatus.CANCELLED
+        notice.payload = {"erased": True}
+    session.flush()
 
 
 def _anonymise_staff_notices(session: Session, booking: Booking) -> None:

@@ -112,3 +112,26 @@ def test_purge_command(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "Erased 1 lead(s)" in result.output
+
+
+def test_staff_notices_sent_before_the_erasure_keep_no_name_either(
+    sessions: sessionmaker[Session],
+) -> None:
+    from bot import handoff
+
+    with sessions.begin() as session:
+        booked_lead(session, "u9")
+        handoff.request_handoff(session, channel="webchat", channel_user_id="u9", language="nl")
+        for notice in session.scalars(select(OutboxMessage)):
+            notice.status = "sent"  # staff have read the booking and the handoff notices
+    with sessions.begin() as session:
+        privacy.erase_person(
+            session, channel="webchat", channel_user_id="u9", rasa_sender_id="webchat:u9"
+        )
+    with sessions() as session:
+        staff = session.scalars(select(OutboxMessage).where(OutboxMessage.audience == "staff"))
+        kinds = {m.kind: m for m in staff}
+    assert {"staff_booked", "staff_handoff", "staff_erased"} <= set(kinds)
+    assert all("Noor" not in str(m.payload) for m in kinds.values())
+    assert all("noor@example.nl" not in str(m.payload) for m in kinds.values())
+    assert kinds["staff_erased"].status == "pending"  # staff still hear, without the name
