@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Conversation, Lead, StaffAccount
+from bot.db.models import Conversation, Lead, OutboxMessage, StaffAccount
 
 WAITING = "waiting"  # the prospect asked for a person; nobody answered yet
 HUMAN = "human"  # a staff member answered; Tekkie stays silent until they hand it back
@@ -79,3 +79,14 @@ def clear(session: Session, *, conversation: Conversation) -> None:
     conversation.handoff_status = None
     conversation.handoff_requested_at = None
     conversation.handoff_account_id = None
+
+
+def staff_replies(session: Session, *, conversation_id: int) -> list[OutboxMessage]:
+    """The staff replies sent in this conversation, oldest first, with their delivery state."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "staff_reply")
+        .where(OutboxMessage.idempotency_key.startswith(f"staff_reply:{conversation_id}:"))
+        .order_by(OutboxMessage.id)
+    )
+    return list(session.scalars(query))

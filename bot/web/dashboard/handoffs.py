@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot import handoff
+from bot.db.models import OutboxMessage
 from bot.db.repositories import handoffs as repo
 from bot.web.dashboard.auth import Staff, StaffForm, StaffUser, redirect, sessions_of
 from bot.web.dashboard.i18n import translate
@@ -33,6 +34,11 @@ def _inbox(request: Request) -> list[repo.HandoffRow]:
 def _row(request: Request, conversation_id: int) -> repo.HandoffRow | None:
     with sessions_of(request)() as session:
         return repo.handoff_row(session, conversation_id=conversation_id)
+
+
+def _replies(request: Request, conversation_id: int) -> list[OutboxMessage]:
+    with sessions_of(request)() as session:
+        return repo.staff_replies(session, conversation_id=conversation_id)
 
 
 def _not_found(request: Request, staff: StaffUser) -> Response:
@@ -64,8 +70,10 @@ async def _page(
     error: str | None = None, text: str = "",
 ) -> Response:  # fmt: skip
     lines = await transcript(request, handoff.sender_id(row.conversation))
+    replies = await anyio.to_thread.run_sync(_replies, request, row.conversation.id)
     return render(
         request, "handoff.html", staff=staff, row=row, transcript=lines, error=error, text=text,
+        replies=replies,
         reply_id=secrets.token_urlsafe(12), flash=_flash(request, staff), status_code=status_code,
         max_length=handoff.MAX_REPLY_LENGTH,
     )  # fmt: skip

@@ -166,6 +166,27 @@ def test_a_reply_goes_to_the_prospect_once_and_into_the_transcript(
     assert "Sanne" in app.get("/dashboard/handoffs").text  # who has it
 
 
+def test_staff_see_whether_their_replies_arrived(app: TestClient) -> None:
+    cid = ask_for_person(app, "v2")
+    csrf = logged_in(app)
+    for reply_id, text in (("reply-0001", "Eerste antwoord"), ("reply-0002", "Tweede antwoord")):
+        app.post(f"/dashboard/handoffs/{cid}/reply",
+                 data={"csrf_token": csrf, "text": text, "reply_id": reply_id})  # fmt: skip
+    with app.app.state.sessions.begin() as session:  # type: ignore[attr-defined]
+        first, second = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "staff_reply")
+            .order_by(OutboxMessage.id)
+        ).all()
+        first.delivery_status = "read"  # as a WhatsApp status callback would record it
+        second.status, second.last_error = "failed", "HTTP 400: chat not found"
+    page = app.get(f"/dashboard/handoffs/{cid}").text
+    table = page[page.index('id="sent-replies"') :]
+    assert table.index("Eerste antwoord") < table.index("Gelezen")
+    assert "Mislukt: niet aangekomen" in table
+    assert "chat not found" in table
+
+
 @pytest.mark.parametrize("text", ["", "   ", "x" * 2001])
 def test_an_empty_or_too_long_reply_is_explained_and_sends_nothing(
     app: TestClient, rasa: FakeRasa, text: str
