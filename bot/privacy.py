@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -96,7 +96,9 @@ def _scrub_staff_notices(
 
     The staff read them when they were sent; the copy in the outbox must not outlive the erasure.
     """
-    about = [OutboxMessage.booking_id.in_(booking_ids)] if booking_ids else []
+    about: list[ColumnElement[bool]] = []
+    if booking_ids:
+        about.append(OutboxMessage.booking_id.in_(booking_ids))
     if conversation_id is not None:
         about.append(OutboxMessage.idempotency_key.startswith(f"handoff:{conversation_id}:"))
     if not about:
