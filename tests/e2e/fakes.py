@@ -290,6 +290,7 @@ def channel_settings(telegram_api: FakeTelegramApi, twilio_api: FakeTwilioApi) -
         "TELEGRAM_BOT_TOKEN": telegram_api.token,
         "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
         "TELEGRAM_API_BASE_URL": telegram_api.base_url,
+        "TELEGRAM_BOT_USERNAME": "TekkieTestBot",
         "TWILIO_ACCOUNT_SID": twilio_api.account_sid,
         "TWILIO_AUTH_TOKEN": twilio_api.auth_token,
         "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",

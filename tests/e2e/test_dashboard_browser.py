@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,3 +175,22 @@ def test_staff_answer_a_prospect_who_asked_for_a_person_and_hand_back(
     expect(page.get_by_role("status")).to_contain_text("Teruggegeven aan Tekkie")
     wait_for_inbox(stack, sender)  # "Tekkie is back"
     assert stack.say(sender, text="menu")  # and answers again
+
+
+def test_staff_create_a_campaign_and_get_its_links_and_qr_codes(stack: Stack, page: Page) -> None:
+    staff_account(stack, "sanne@school.nl")
+    log_in(page, stack, "sanne@school.nl")
+    page.get_by_role("link", name="Campagnes").click()
+    code = f"buurt-{uuid.uuid4().hex[:6]}"
+    page.get_by_label("Code").fill(code)
+    page.get_by_label("Naam").fill("Buurthuis West")
+    page.get_by_label("Soort").select_option("local")
+    page.get_by_role("button", name="Campagne aanmaken").click()
+    expect(page.get_by_role("heading", name="Buurthuis West")).to_be_visible()
+    whatsapp = page.get_by_label("WhatsApp", exact=True)
+    expect(whatsapp).to_have_value(re.compile(rf"https://wa\.me/\d+\?text=.*{code}"))
+    expect(page.get_by_role("img", name="QR-code van de WhatsApp-link")).to_be_visible()
+    telegram = page.get_by_label("Telegram", exact=True)
+    expect(telegram).to_have_value(f"https://t.me/TekkieTestBot?start={code}")
+    expect(page.get_by_role("img", name="QR-code van de Telegram-link")).to_be_visible()
+    shot(page, "08-campaign")
