@@ -19,9 +19,9 @@ from bot.web.dashboard.templating import local_time, render
 
 router = APIRouter()
 CSV_COLUMNS = (
-    "id", "display_name", "phone_e164", "email", "channel", "language", "campaign", "status",
-    "track", "runner_up", "support_needs", "consent_at", "consent_version", "created_at",
-    "last_activity_at",
+    "id", "display_name", "phone_e164", "email", "channel", "channel_user_id", "language",
+    "campaign", "status", "track", "runner_up", "support_needs", "consent_at",
+    "consent_version", "created_at", "last_activity_at",
 )  # fmt: skip
 
 
