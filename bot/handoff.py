@@ -18,7 +18,7 @@ from bot.db.models import Conversation, OutboxMessage, utcnow
 from bot.db.repositories import conversations, handoffs
 from bot.db.repositories.leads import find_lead
 from bot.notifications import staff_handoff_text
-from bot.scheduling.booking import STAFF_CHANNEL, lead_fields
+from bot.scheduling.booking import lead_fields
 from bot.settings import get_settings
 from bot.texts import say
 from bot.transcript import STAFF_KEY
@@ -73,14 +73,11 @@ def request_handoff(session: Session, *, channel: str, channel_user_id: str, lan
         lead=lead_fields(lead) if lead is not None else None, channel=channel,
         language=language, dashboard_url=dashboard_url(conversation.id),
     )  # fmt: skip
-    request = f"handoff:{conversation.id}:{now.isoformat()}"
-    for staff_channel in get_settings().staff_channels:
-        suffix = "" if staff_channel == STAFF_CHANNEL else f":{staff_channel}"
-        outbox.enqueue(
-            session, key=f"{request}{suffix}", kind="staff_handoff", audience="staff",
-            channel=staff_channel, recipient=STAFF_RECIPIENT,
-            payload={"text": text, "conversation_id": conversation.id},
-        )  # fmt: skip
+    outbox.enqueue_for_staff(
+        session, key=f"handoff:{conversation.id}:{now.isoformat()}", kind="staff_handoff",
+        channels=get_settings().staff_channels, recipient=STAFF_RECIPIENT,
+        payload={"text": text, "conversation_id": conversation.id},
+    )  # fmt: skip
     return True
 
 

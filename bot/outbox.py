@@ -21,6 +21,7 @@ log = structlog.get_logger(__name__)
 LEASE = timedelta(minutes=2)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
+STAFF_CHANNEL = "staff"  # the staff log: every notice goes there, whatever else is configured
 
 
 class Sender(Protocol):
@@ -60,6 +61,29 @@ def enqueue(
     session.add(message)
     session.flush()
     return message
+
+
+def enqueue_for_staff(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    channels: tuple[str, ...],
+    recipient: str,
+    payload: dict[str, Any],
+    booking_id: int | None = None,
+) -> None:
+    """One notice per staff channel (log, staff Telegram group, e-mail), each with its own key.
+
+    Each channel succeeds or fails on its own, so a failing mail server never makes the group
+    hear a notice twice. The log channel keeps the plain key.
+    """
+    for channel in channels:
+        suffix = "" if channel == STAFF_CHANNEL else f":{channel}"
+        enqueue(
+            session, key=f"{key}{suffix}", kind=kind, audience="staff", channel=channel,
+            recipient=recipient, payload=payload, booking_id=booking_id,
+        )  # fmt: skip
 
 
 def cancel_pending(session: Session, *, booking_id: int, kinds: tuple[str, ...]) -> int:

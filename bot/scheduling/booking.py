@@ -28,7 +28,6 @@ from bot.notifications import prospect_text, staff_text
 from bot.settings import get_settings
 
 REMINDERS = {"reminder_24h": timedelta(hours=24), "reminder_2h": timedelta(hours=2)}
-STAFF_CHANNEL = "staff"
 
 
 class BookingError(Exception):
@@ -128,13 +127,11 @@ def _notify_staff(session: Session, booking: Booking, lead: Lead, kind: str) -> 
         location=slot.location, staff_name=slot.staff.name if slot.staff else None,
         dashboard_url=f"{get_settings().base_url}/dashboard/leads/{lead.id}",
     )  # fmt: skip
-    for channel in get_settings().staff_channels:
-        suffix = "" if channel == STAFF_CHANNEL else f":{channel}"
-        outbox.enqueue(
-            session, key=f"booking:{booking.id}:{kind}{suffix}", kind=kind, audience="staff",
-            channel=channel, recipient=str(slot.staff_id), booking_id=booking.id,
-            payload={"text": text, "booking_id": booking.id},
-        )  # fmt: skip
+    outbox.enqueue_for_staff(
+        session, key=f"booking:{booking.id}:{kind}", kind=kind,
+        channels=get_settings().staff_channels, recipient=str(slot.staff_id),
+        booking_id=booking.id, payload={"text": text, "booking_id": booking.id},
+    )  # fmt: skip
 
 
 def lead_fields(lead: Lead) -> dict[str, Any]:
