@@ -17,6 +17,7 @@ from bot import outbox
 from bot.db.models import Conversation, OutboxMessage, utcnow
 from bot.db.repositories import conversations, handoffs
 from bot.db.repositories.leads import find_lead
+from bot.messages import rasa_sender_id
 from bot.notifications import staff_handoff_text
 from bot.scheduling.booking import lead_fields
 from bot.settings import get_settings
@@ -29,7 +30,7 @@ STAFF_RECIPIENT = "team"  # a handoff notice is for whoever is on duty, not one 
 
 def sender_id(conversation: Conversation) -> str:
     """Rasa's sender id of the conversation."""
-    return f"{conversation.channel}:{conversation.channel_user_id}"
+    return rasa_sender_id(conversation.channel, conversation.channel_user_id)
 
 
 def staff_event(text: str, author: str) -> dict[str, Any]:

@@ -20,6 +20,11 @@ def button_ref(payload: str) -> str:
     return "b" + hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
+def rasa_sender_id(channel: str, channel_user_id: str) -> str:
+    """Rasa's sender id of a conversation: channel and user together, so channels never collide."""
+    return f"{channel}:{channel_user_id}"
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     """What a prospect sent, on any channel: typed text or a pressed button.
@@ -44,8 +49,8 @@ class InboundMessage:
 
     @property
     def conversation_id(self) -> str:
-        """Rasa's sender id: channel and user together, so channels never collide."""
-        return f"{self.channel}:{self.channel_user_id}"
+        """Rasa's sender id of this conversation."""
+        return rasa_sender_id(self.channel, self.channel_user_id)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, for storing the message before it is handled."""

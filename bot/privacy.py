@@ -20,6 +20,7 @@ from bot.db.models import (
 )
 from bot.db.repositories import webchat_inbox
 from bot.db.repositories.leads import find_lead
+from bot.messages import rasa_sender_id
 from bot.scheduling.booking import active_booking, cancel
 from bot.scheduling.slots import SCHOOL_TZ
 
@@ -188,6 +189,6 @@ def purge_inactive(session: Session, *, older_than: datetime) -> int:
             session,
             channel=lead.channel,
             channel_user_id=lead.channel_user_id,
-            rasa_sender_id=f"{lead.channel}:{lead.channel_user_id}",
+            rasa_sender_id=rasa_sender_id(lead.channel, lead.channel_user_id),
         )
     return len(stale)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from bot.db.models import IntakeSlot, Lead, LeadStatus, utcnow
 from bot.db.repositories import dashboard as repo
 from bot.db.repositories.leads import set_status
+from bot.messages import rasa_sender_id
 from bot.scheduling import booking as bookings
 from bot.scheduling.slots import free_slots
 from bot.transcript import Line, lines_from_events
@@ -67,7 +68,7 @@ async def lead_page(request: Request, staff: Staff, lead_id: int) -> Response:
     """Everything Tekkie knows about one lead, and what staff can do for them."""
     data = await anyio.to_thread.run_sync(_load, request, lead_id)
     lead: Lead = data["lead"]
-    lines = await transcript(request, f"{lead.channel}:{lead.channel_user_id}")
+    lines = await transcript(request, rasa_sender_id(lead.channel, lead.channel_user_id))
     return render(
         request, "lead.html", staff=staff, transcript=lines,
         track_names=track_names(staff.language), flash=_flash(request, staff), **data,
