@@ -11,9 +11,10 @@ from sqlalchemy import select
 from bot.db.models import Role, StaffAccount, StaffMember
 from bot.db.repositories import staff as repo
 from bot.web.dashboard.auth import Admin, AdminForm, redirect, sessions_of
-from bot.web.dashboard.templating import render
+from bot.web.dashboard.templating import flash, render
 
 router = APIRouter()
+_DONE = {"account_created", "not_yourself", "account_changed", "member_added"}
 
 
 def _page(request: Request, admin: Admin, *, status: int = 200, **context: Any) -> Response:
@@ -25,7 +26,7 @@ def _page(request: Request, admin: Admin, *, status: int = 200, **context: Any) 
     return render(
         request, "staff.html", staff=admin, accounts=accounts, members=members,
         member_names=names, base_url=base_url, status_code=status,
-        done=request.query_params.get("done"), **context,
+        flash=flash(request, admin.language, _DONE), **context,
     )  # fmt: skip
 
 

@@ -14,10 +14,17 @@ from bot.notifications import SCHOOL_TZ
 from bot.scheduling import availability as domain
 from bot.scheduling.slots import generate_slots
 from bot.web.dashboard.auth import Admin, AdminForm, redirect, sessions_of
-from bot.web.dashboard.templating import render
+from bot.web.dashboard.templating import flash, render
 
 router = APIRouter()
 MAX_GENERATE_DAYS = 90
+_DONE = {"window_added", "window_deleted", "days_off_added", "days_off_deleted", "generated"}
+
+
+def _count(request: Request) -> int:
+    """How many slots the last "make slots" made (shown in its message)."""
+    created = request.query_params.get("created", "")
+    return int(created) if created.isdigit() else 0
 
 
 def _today() -> date:
@@ -33,7 +40,7 @@ def _page(request: Request, admin: Admin, *, status: int = 200, **context: Any) 
     return render(
         request, "availability.html", staff=admin, members=members, names=names,
         windows=windows, days_off=days_off, status_code=status,
-        done=request.query_params.get("done"), created=request.query_params.get("created"),
+        flash=flash(request, admin.language, _DONE, count=_count(request)),
         **context,
     )  # fmt: skip
 

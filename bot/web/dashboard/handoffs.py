@@ -15,9 +15,8 @@ from bot import handoff
 from bot.db.models import OutboxMessage
 from bot.db.repositories import handoffs as repo
 from bot.web.dashboard.auth import Staff, StaffForm, StaffUser, redirect, sessions_of
-from bot.web.dashboard.i18n import translate
 from bot.web.dashboard.lead import transcript
-from bot.web.dashboard.templating import render
+from bot.web.dashboard.templating import flash, render
 from integrations.rasa_client import RasaClient, RasaUnavailableError
 
 router = APIRouter()
@@ -47,8 +46,7 @@ def _not_found(request: Request, staff: StaffUser) -> Response:
 
 
 def _flash(request: Request, staff: StaffUser) -> str | None:
-    done = request.query_params.get("done")
-    return translate(f"handoff_done_{done}", staff.language) if done in _DONE else None
+    return flash(request, staff.language, _DONE, prefix="handoff_done_")
 
 
 async def _deliver(request: Request, message_id: int | None) -> None:

@@ -18,9 +18,8 @@ from bot.scheduling import booking as bookings
 from bot.scheduling.slots import free_slots
 from bot.transcript import Line, lines_from_events
 from bot.web.dashboard.auth import Staff, StaffForm, redirect, sessions_of
-from bot.web.dashboard.i18n import translate
 from bot.web.dashboard.intakes import track_names
-from bot.web.dashboard.templating import render
+from bot.web.dashboard.templating import flash, render
 
 router = APIRouter()
 log = structlog.get_logger(__name__)
@@ -71,13 +70,9 @@ async def lead_page(request: Request, staff: Staff, lead_id: int) -> Response:
     lines = await transcript(request, rasa_sender_id(lead.channel, lead.channel_user_id))
     return render(
         request, "lead.html", staff=staff, transcript=lines,
-        track_names=track_names(staff.language), flash=_flash(request, staff), **data,
+        track_names=track_names(staff.language), flash=flash(request, staff.language, _DONE),
+        **data,
     )  # fmt: skip
-
-
-def _flash(request: Request, staff: Staff) -> str | None:
-    done = request.query_params.get("done")
-    return translate(f"done_{done}", staff.language) if done in _DONE else None
 
 
 _DONE = {"attended", "no_show", "booked", "rescheduled", "cancelled", "slot_taken", "no_booking"}

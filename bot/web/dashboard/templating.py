@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,15 @@ def local_time(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
 
 
 templates.env.filters["local"] = local_time
+
+
+def flash(
+    request: Request, language: str, known: Collection[str], *, prefix: str = "done_",
+    **values: object,
+) -> str | None:  # fmt: skip
+    """The message after a form (`?done=<outcome>`), only for outcomes this page knows."""
+    done = request.query_params.get("done")
+    return translate(f"{prefix}{done}", language, **values) if done in known else None
 
 
 def render(

@@ -176,3 +176,12 @@ def test_window_mistakes_are_explained(
     assert response.status_code == 400
     assert message in response.text
     assert count(admin_client, Availability) == 0
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_a_made_up_outcome_in_the_address_shows_the_page_without_a_message(
+    admin_client: TestClient, page: str
+) -> None:
+    response = admin_client.get(f"{page}?done=<script>&created=x")
+    assert response.status_code == 200
+    assert 'class="flash"' not in response.text
