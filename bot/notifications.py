@@ -195,6 +195,18 @@ def _support(lead: Mapping[str, Any]) -> str:
     return ", ".join(str(need) for need in needs if need) or NONE
 
 
+def _who(lead: Mapping[str, Any]) -> list[str]:
+    """The lines of a staff notice that say who the prospect is and how they came."""
+    language = _text(lead.get("language"))
+    return [
+        f"Naam: {_text(lead.get('display_name'))}",
+        f"Contact: {_contact(lead)}",
+        f"Taal: {_LANGUAGE_NAMES.get(language, language)}",
+        f"Kanaal: {_text(lead.get('channel'))}",
+        f"Campagne: {_text(lead.get('campaign'), NONE)}",
+    ]
+
+
 def _staff_slot(*, starts_at: datetime, mode: str, location: str | None) -> str:
     when = format_slot(starts_at, "nl")
     if mode == "online":
@@ -220,13 +232,8 @@ def staff_text(
     if kind == "staff_erased":  # the erasure must not live on in this notice
         lines.append("Naam en contactgegevens zijn gewist. Neem geen contact op.")
     else:
-        language = _text(lead.get("language"))
         lines += [
-            f"Naam: {_text(lead.get('display_name'))}",
-            f"Contact: {_contact(lead)}",
-            f"Taal: {_LANGUAGE_NAMES.get(language, language)}",
-            f"Kanaal: {_text(lead.get('channel'))}",
-            f"Campagne: {_text(lead.get('campaign'), NONE)}",
+            *_who(lead),
             f"Advies: {_advice(lead)}",
             f"Ondersteuning: {_support(lead)}",
         ]
@@ -248,14 +255,7 @@ def staff_handoff_text(
     """
     lines = ["🙋 Iemand wil graag met een medewerker praten", ""]
     if lead is not None:
-        lead_language = _text(lead.get("language"))
-        lines += [
-            f"Naam: {_text(lead.get('display_name'))}",
-            f"Contact: {_contact(lead)}",
-            f"Taal: {_LANGUAGE_NAMES.get(lead_language, lead_language)}",
-            f"Kanaal: {_text(lead.get('channel'))}",
-            f"Campagne: {_text(lead.get('campaign'), NONE)}",
-        ]
+        lines += _who(lead)
     else:
         spoken = _text(language)
         lines += [
