@@ -122,12 +122,25 @@ def record_reply(
     if conversation is None:
         return None
     handoffs.take_over(session, conversation=conversation, account_id=account_id, now=utcnow())
+    text = prospect_reply_text(conversation, staff_name=staff_name, text=text)
+    return _to_prospect(
+        session,
+        conversation,
+        key=reply_key(conversation.id, reply_id),
+        kind="staff_reply",
+        text=text,
+    )
+
+
+def _to_prospect(
+    session: Session, conversation: Conversation, *, key: str, kind: str, text: str
+) -> int:
+    """A message to the prospect on their own channel, through the outbox; returns its id."""
     message = outbox.enqueue(
-        session, key=reply_key(conversation.id, reply_id), kind="staff_reply",
-        audience="prospect", channel=conversation.channel,
+        session, key=key, kind=kind, audience="prospect", channel=conversation.channel,
         recipient=conversation.channel_user_id,
-        payload={"text": prospect_reply_text(conversation, staff_name=staff_name, text=text),
-                 "conversation_id": conversation.id, "language": conversation.language},
+        payload={"text": text, "conversation_id": conversation.id,
+                 "language": conversation.language},
     )  # fmt: skip
     return message.id
 
@@ -147,11 +160,5 @@ def release(session: Session, *, conversation_id: int, note: str) -> int | None:
         return None
     requested = conversation.handoff_requested_at or utcnow()
     handoffs.clear(session, conversation=conversation)
-    message = outbox.enqueue(
-        session, key=f"handoff:{conversation.id}:{requested.isoformat()}:released",
-        kind="handoff_released", audience="prospect", channel=conversation.channel,
-        recipient=conversation.channel_user_id,
-        payload={"text": note, "conversation_id": conversation.id,
-                 "language": conversation.language},
-    )  # fmt: skip
-    return message.id
+    key = f"handoff:{conversation.id}:{requested.isoformat()}:released"
+    return _to_prospect(session, conversation, key=key, kind="handoff_released", text=note)
