@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import (
-    Availability,
     IntakeSlot,
     SlotMode,
     StaffMember,
@@ -118,12 +117,8 @@ _AVAILABILITY_ERRORS = {
     "no_such_staff": "there is no staff member {staff_id}; see 'tekkie slots staff-add'",
     "bad_weekday": "--weekday: use 0 (Monday) to 6 (Sunday)",
     "not_positive": "--slot-minutes and --capacity must be at least 1",
+    "last_before_first": "--last-day {last} is before --first-day {first}",
 }
-
-
-def availability_staff(session: Session, availability: Availability) -> StaffMember:
-    """The staff member a window belongs to."""
-    return _require_staff(session, availability.staff_id)
 
 
 @app.command("staff-add")
@@ -180,7 +175,7 @@ def availability_add(
         except AvailabilityError as error:
             fail(_AVAILABILITY_ERRORS[error.key].format(
                 start=start, end=end, minutes=slot_minutes, staff_id=staff_id))  # fmt: skip
-        staff, location = availability_staff(session, availability), availability.location
+        staff, location = _require_staff(session, staff_id), availability.location
         where = "online" if location is None else f"at {location}"
         typer.echo(
             f"Added availability {availability.id}: {staff.name}, {SHORT_WEEKDAYS[day]} "
@@ -199,13 +194,14 @@ def exception_add(
 ) -> None:
     """Add days without intakes (for everybody, or for one staff member)."""
     first, last = parse_day(first_day, "--first-day"), parse_day(last_day, "--last-day")
-    if last < first:
-        fail(f"--last-day {last} is before --first-day {first}")
     with database_session() as session:
+        try:
+            exception = add_days_off(
+                session, first_day=first, last_day=last, staff_id=staff_id, reason=reason
+            )
+        except AvailabilityError as error:
+            fail(_AVAILABILITY_ERRORS[error.key].format(first=first, last=last, staff_id=staff_id))
         who = "everybody" if staff_id is None else _require_staff(session, staff_id).name
-        exception = add_days_off(
-            session, first_day=first, last_day=last, staff_id=staff_id, reason=reason
-        )
         typer.echo(
             f"Added days off {exception.id}: {first} to {last} for {who}. "
             "Slots created earlier for these days are not removed."
