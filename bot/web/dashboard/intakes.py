@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot.content import content
-from bot.db.models import LeadStatus, StaffMember, utcnow
+from bot.db.models import LeadStatus, StaffMember
 from bot.db.repositories import dashboard as repo
 from bot.notifications import SCHOOL_TZ
 from bot.web.dashboard.auth import Staff, sessions_of
@@ -72,7 +72,7 @@ def start_page(request: Request, staff: Staff, mine: Annotated[bool, Query()] = 
         request, "intakes.html", staff=staff, mine=mine,
         today=[i for i in intakes if i.slot.starts_at < tomorrow],
         week=[i for i in intakes if i.slot.starts_at >= tomorrow],
-        now=utcnow(), track_names=track_names(staff.language), feed=feed,
+        track_names=track_names(staff.language), feed=feed,
     )  # fmt: skip
 
 
