@@ -26,10 +26,11 @@ OUT_OF_SCOPE = "/out_of_scope"
 class TurnRefusedError(Exception):
     """The message cannot be handled; `reply` says why, in the prospect's language."""
 
-    def __init__(self, reason: str, reply: str) -> None:
+    def __init__(self, reason: str, reply: str, *, later: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.reply = reply
+        self.later = later or reply  # for a message that is kept and answered later
 
 
 def looks_like_mashing(text: str) -> bool:
@@ -83,7 +84,9 @@ class ConversationService:
             )
         except RasaUnavailableError as error:
             log.error("rasa.unavailable", error=str(error), channel=message.channel)
-            raise TurnRefusedError("unavailable", say("unavailable", language)) from error
+            raise TurnRefusedError(
+                "unavailable", say("unavailable", language), later=say("delayed", language)
+            ) from error
         if not replies:
             if (await anyio.to_thread.run_sync(self._known_state, message))[1] is not None:
                 await anyio.to_thread.run_sync(self._remember, message, [])
@@ -183,8 +186,6 @@ class ConversationService:
                 session, channel=message.channel, channel_user_id=message.channel_user_id
             )
             repo.remember_turn_buttons(session, conversation=conversation, buttons=buttons)
-            if message.channel != "webchat":
-                repo.record_inbound(session, conversation=conversation, campaign=message.campaign)
             repo.touch(session, conversation=conversation)
             touch_lead(session, channel=message.channel, channel_user_id=message.channel_user_id)
 

@@ -1,12 +1,18 @@
 """Telegram and WhatsApp messages: stored first, handled once and in order, replied via the outbox.
 
-A webhook only verifies, parses and calls `accept`, which stores the message (a redelivery of
-the same update_id / MessageSid is recognised by Redis when configured, and always by the
-database's unique constraint) and returns at once. `drain` then handles the conversation's
-pending messages one at a time, oldest first, under a per-conversation lock (Redis across app
-instances, else in-process). Replies go into the outbox in the same transaction that marks the
-message done, and are delivered right away. When Rasa is down the prospect gets one apology,
-the message stays pending and `retry_due` handles it once Rasa is back.
+A webhook only verifies, parses and calls `accept`, which stores the message and returns at
+once. The database's unique constraint on (channel, external id) decides what is a
+redelivery; Redis, when configured, only remembers messages that are already stored, so a
+failed write can never make a redelivery look like a duplicate. `drain` then handles the
+conversation's pending messages one at a time, oldest first, under a per-conversation lock
+(Redis across app instances, else in-process). Replies go into the outbox in the same
+transaction that marks the message done, and are delivered right away.
+
+Faults: when Rasa (or its action server) is down, the oldest pending message waits with a
+backoff and the prospect gets one apology; newer messages wait behind it (order is kept) and
+add no attempts. When Redis is down, messages are still stored (the database de-duplicates)
+and wait, with the same one apology, until the lock can be taken again. When the database is
+down, `accept` raises and the webhook answers 503 (Telegram redelivers).
 """
 
 from __future__ import annotations
@@ -16,25 +22,29 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any, Literal
 
 import anyio
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.conversation import ConversationService, TurnRefusedError
 from bot.db.models import InboundDelivery, InboundStatus, OutboxMessage, utcnow
+from bot.db.repositories import conversations as conversation_repo
 from bot.language import detect_language
 from bot.messages import InboundMessage, OutboundMessage
+from bot.spool import InboundSpool
 from bot.texts import say
 
 log = structlog.get_logger(__name__)
 RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=5)
-MAX_ATTEMPTS = 8  # then the prospect is told something went wrong and the message is failed
+MAX_ATTEMPTS = 8  # unexpected errors: then the prospect is told and the message is failed
 DEDUPE_TTL = 7 * 24 * 3600  # seconds; channels redeliver within minutes to days
 Deliver = Callable[[list[int]], Awaitable[None]]
 
@@ -50,8 +60,13 @@ class InboundPipeline:
         deliver: Deliver,
         redis: Redis | None = None,
         key_prefix: str = "tekkie",
+        spool: InboundSpool | None = None,
+        retry_base: timedelta = RETRY_BASE,
+        retry_cap: timedelta = RETRY_CAP,
     ) -> None:
+        self._retry = (retry_base, retry_cap)
         self._sessions = sessions
+        self._spool = spool
         self._conversations = conversations
         self._deliver = deliver
         self._redis = redis
@@ -59,13 +74,62 @@ class InboundPipeline:
         self._local_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def accept(self, external_id: str, message: InboundMessage) -> bool:
-        """Store a message; False when it was delivered before (then nothing happens)."""
+        """Store a message; False when it was stored before (then nothing happens).
+
+        Raises SQLAlchemyError when the database is down: nothing was stored, the channel
+        must deliver it again. Redis being down only costs the fast duplicate check.
+        """
         key = f"{self._prefix}:inbound:{message.channel}:{external_id}"
-        if self._redis is not None and not await self._redis.set(key, 1, nx=True, ex=DEDUPE_TTL):
+        if self._redis is not None and await self._redis_call(self._redis.exists(key)):
             return False
-        return await anyio.to_thread.run_sync(self._store, external_id, message)
+        stored = await anyio.to_thread.run_sync(self._store, external_id, message)
+        if self._redis is not None:  # remembered only once the database has it
+            await self._redis_call(self._redis.set(key, 1, ex=DEDUPE_TTL))
+        return stored
+
+    async def accept_or_keep(
+        self, external_id: str, message: InboundMessage
+    ) -> Literal["stored", "duplicate", "kept"]:
+        """`accept`, but a message the database cannot take now is kept in the spool.
+
+        For channels that never deliver again (WhatsApp): "kept" messages are stored and
+        handled once the database is back. Raises SQLAlchemyError or OSError only when
+        neither the database nor the disk can keep the message.
+        """
+        try:
+            return "stored" if await self.accept(external_id, message) else "duplicate"
+        except SQLAlchemyError:
+            if self._spool is None:
+                raise
+            await anyio.to_thread.run_sync(self._spool.put, external_id, message)
+            log.warning("inbound.spooled", channel=message.channel)
+            return "kept"
+
+    async def move_spooled(self) -> int:
+        """Store spooled messages now that the database may be back; how many moved."""
+        if self._spool is None:
+            return 0
+        moved = 0
+        for path, external_id, message in await anyio.to_thread.run_sync(self._spool.waiting):
+            try:
+                await self.accept(external_id, message)
+            except SQLAlchemyError:
+                return moved  # still down: the rest waits too
+            path.unlink(missing_ok=True)
+            moved += 1
+            await self.drain(message.channel, message.channel_user_id)
+        return moved
+
+    @staticmethod
+    async def _redis_call(call: Awaitable[Any]) -> Any:
+        try:
+            return await call
+        except RedisError:
+            log.warning("inbound.redis_unavailable", exc_info=True)
+            return None
 
     def _store(self, external_id: str, message: InboundMessage) -> bool:
+        """Store the delivery; its arrival opens WhatsApp's 24-hour window, even if refused."""
         try:
             with self._sessions.begin() as session:
                 session.add(
@@ -74,21 +138,45 @@ class InboundPipeline:
                         external_id=external_id, message=message.to_dict(),
                     )
                 )  # fmt: skip
+                session.flush()
+                conversation = conversation_repo.get_or_create_conversation(
+                    session, channel=message.channel, channel_user_id=message.channel_user_id
+                )
+                conversation_repo.record_inbound(
+                    session, conversation=conversation, campaign=message.campaign
+                )
         except IntegrityError:
             return False
         return True
 
     async def drain(self, channel: str, channel_user_id: str) -> None:
-        """Handle the conversation's pending messages, oldest first, one at a time."""
-        async with self._lock(f"{channel}:{channel_user_id}"):
-            while (
-                item := await anyio.to_thread.run_sync(self._next, channel, channel_user_id)
-            ) is not None:
-                if not await self._process(*item):
-                    return  # Rasa is down: keep the order, try again later
+        """Handle the conversation's pending messages, oldest first, one at a time.
+
+        Stops at the first message that must wait (its retry time has not come, or Rasa is
+        down): the newer ones wait behind it, so the order is kept.
+        """
+        try:
+            async with self._lock(f"{channel}:{channel_user_id}"):
+                while (
+                    item := await anyio.to_thread.run_sync(self._next, channel, channel_user_id)
+                ) is not None:
+                    if not await self._process(*item):
+                        return
+        except RedisError:  # no lock across app instances: wait, and say sorry once
+            log.warning("inbound.lock_unavailable", channel=channel, exc_info=True)
+            item = await anyio.to_thread.run_sync(self._next, channel, channel_user_id)
+            if item is not None:
+                item_id, message, attempts = item
+                language = detect_language(message.text or "", hint=message.locale)
+                apology = say("delayed", language)
+                ids = await anyio.to_thread.run_sync(
+                    self._postpone, item_id, message, apology, attempts
+                )
+                await self._deliver(ids)
 
     async def retry_due(self) -> int:
         """Handle pending messages whose retry time has come; return how many conversations."""
+        await self.move_spooled()
         due = await anyio.to_thread.run_sync(self._due_conversations)
         for channel, user in due:
             try:
@@ -109,6 +197,7 @@ class InboundPipeline:
                 yield
 
     def _next(self, channel: str, user: str) -> tuple[int, InboundMessage, int] | None:
+        """The conversation's oldest pending message, if its (retry) time has come."""
         with self._sessions() as session:
             item = session.scalars(
                 select(InboundDelivery)
@@ -120,7 +209,7 @@ class InboundPipeline:
                 .order_by(InboundDelivery.id)
                 .limit(1)
             ).first()
-            if item is None:
+            if item is None or item.next_attempt_at > utcnow():
                 return None
             return item.id, InboundMessage.from_dict(item.message), item.attempts
 
@@ -143,7 +232,7 @@ class InboundPipeline:
         except TurnRefusedError as refused:
             if refused.reason == "unavailable":
                 ids = await anyio.to_thread.run_sync(
-                    self._postpone, item_id, message, refused.reply, attempts
+                    self._postpone, item_id, message, refused.later, attempts
                 )
                 await self._deliver(ids)
                 return False
@@ -187,7 +276,7 @@ class InboundPipeline:
         with self._sessions.begin() as session:
             item = session.get_one(InboundDelivery, item_id)
             item.attempts = attempts + 1
-            item.next_attempt_at = utcnow() + _backoff(attempts + 1)
+            item.next_attempt_at = utcnow() + _backoff(attempts + 1, *self._retry)
             item.last_error = "rasa unavailable" if apology else "error while handling"
             if attempts > 0 or not apology:
                 return []  # one apology per message is enough
@@ -204,6 +293,8 @@ def _reply(
     )  # fmt: skip
 
 
-def _backoff(attempts: int) -> timedelta:
-    wait: timedelta = min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_CAP)
+def _backoff(attempts: int, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP) -> timedelta:
+    """5 s, 10 s, 20 s, ... capped at 5 minutes (by default), for any number of attempts."""
+    doublings = min(max(attempts - 1, 0), 30)  # never an overflow, whatever the count
+    wait: timedelta = min(base * (2**doublings), cap)
     return wait

@@ -6,17 +6,21 @@ database and Redis are real.
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import TurnRefusedError
 from bot.db.models import InboundDelivery, OutboxMessage
-from bot.inbound import MAX_ATTEMPTS, InboundPipeline
+from bot.inbound import MAX_ATTEMPTS, InboundPipeline, _backoff
 from bot.messages import InboundMessage, OutboundMessage
+from bot.spool import InboundSpool
+from tests.e2e.stack import free_port
 
 
 class Conversations:
@@ -52,6 +56,18 @@ def pipeline(
 
 def text(body: str, user: str = "4711") -> InboundMessage:
     return InboundMessage(channel="telegram", channel_user_id=user, text=body)
+
+
+def make_due(sessions: sessionmaker[Session]) -> None:
+    """Let the retry time of every waiting message come (instead of waiting for it)."""
+    with sessions.begin() as session:
+        for item in session.scalars(select(InboundDelivery)):
+            item.next_attempt_at = item.received_at
+
+
+def attempts(sessions: sessionmaker[Session]) -> list[int]:
+    with sessions() as session:
+        return [i.attempts for i in session.scalars(select(InboundDelivery).order_by("id"))]
 
 
 def replies(sessions: sessionmaker[Session]) -> list[str]:
@@ -121,6 +137,7 @@ async def test_a_message_that_keeps_failing_ends_as_failed_with_an_apology(
     await inbound.accept("9", text("hoi"))
     await inbound.accept("10", text("nog een vraag"))
     for _ in range(MAX_ATTEMPTS):
+        make_due(sessions)
         await inbound.drain("telegram", "4711")  # the first message blocks the second meanwhile
     with sessions() as session:
         first, second = session.scalars(select(InboundDelivery).order_by(InboundDelivery.id))
@@ -149,3 +166,102 @@ async def test_redis_recognises_a_redelivery_before_the_database(
         async for key in client.scan_iter(f"{prefix}:*"):
             await client.delete(key)
         await client.aclose()
+
+
+async def test_new_messages_during_an_outage_wait_without_adding_attempts(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Defect: every new message retried the waiting one at once (44 attempts in 57 s)."""
+    conversations = Conversations()
+    conversations.down = True
+    inbound, _ = pipeline(sessions, conversations)
+    for n in range(20):  # a prospect keeps writing while Rasa is down
+        await inbound.accept(str(n), text(f"bericht {n}"))
+        await inbound.drain("telegram", "4711")
+    assert attempts(sessions) == [1] + [0] * 19
+    assert replies(sessions) == ["Sorry, Tekkie is even niet bereikbaar."]  # one apology
+
+    conversations.down = False
+    make_due(sessions)
+    await inbound.retry_due()
+    assert conversations.seen == [f"bericht {n}" for n in range(20)]  # all, in order
+
+
+def test_the_backoff_grows_to_its_cap_and_never_overflows() -> None:
+    """Defect: _backoff(45) raised OverflowError and crashed the request."""
+    waits = [_backoff(n).total_seconds() for n in (1, 2, 3, 10, 45, 10_000)]
+    assert waits == [5, 10, 20, 300, 300, 300]
+
+
+@pytest.mark.redis
+async def test_a_failed_database_write_is_no_duplicate_when_telegram_sends_it_again(
+    sessions: sessionmaker[Session], redis_server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect: the Redis key was set before the write; the redelivery was dropped for good."""
+    client = Redis.from_url(redis_server_url)
+    prefix = f"tekkietest{uuid.uuid4().hex[:8]}"
+    try:
+        inbound, _ = pipeline(sessions, Conversations(), redis=client, key_prefix=prefix)
+        real_store = inbound._store
+
+        def database_down(*_: object) -> bool:
+            raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+        monkeypatch.setattr(inbound, "_store", database_down)
+        with pytest.raises(OperationalError):
+            await inbound.accept("555", text("hoi"))
+        monkeypatch.setattr(inbound, "_store", real_store)
+        assert await inbound.accept("555", text("hoi"))  # the redelivery is stored
+        await inbound.drain("telegram", "4711")
+        assert replies(sessions) == ["echo: hoi"]
+    finally:
+        async for key in client.scan_iter(f"{prefix}:*"):
+            await client.delete(key)
+        await client.aclose()
+
+
+async def test_with_redis_down_messages_are_stored_and_answered_once_it_is_back(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Redis down: the database de-duplicates, the message waits, one apology."""
+    dead = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5)
+    conversations = Conversations()
+    inbound, _ = pipeline(sessions, conversations, redis=dead)
+    assert await inbound.accept("1", text("hoi"))
+    assert not await inbound.accept("1", text("hoi"))  # still one, by the database
+    assert await inbound.accept("2", text("nog iets"))
+    await inbound.drain("telegram", "4711")
+    await inbound.drain("telegram", "4711")
+    assert conversations.seen == []
+    assert len(replies(sessions)) == 1  # one apology for the outage
+    await dead.aclose()
+
+    inbound._redis = None  # Redis is back (here: the in-process lock stands in for it)
+    make_due(sessions)
+    await inbound.retry_due()
+    assert conversations.seen == ["hoi", "nog iets"]
+
+
+async def test_a_message_spooled_while_the_database_is_down_is_handled_once_it_is_back(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WhatsApp never redelivers: a message the database cannot take waits on disk."""
+    conversations = Conversations()
+    spool = InboundSpool(tmp_path / "spool")
+    inbound, _ = pipeline(sessions, conversations, spool=spool)
+    real_store = inbound._store
+
+    def database_down(*_: object) -> bool:
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(inbound, "_store", database_down)
+    assert await inbound.accept_or_keep("SMa", text("hoi")) == "kept"
+    assert await inbound.accept_or_keep("SMb", text("ben je er?")) == "kept"
+    assert await inbound.move_spooled() == 0  # still down: nothing moves, nothing is lost
+    assert len(spool) == 2
+
+    monkeypatch.setattr(inbound, "_store", real_store)
+    await inbound.retry_due()
+    assert len(spool) == 0
+    assert conversations.seen == ["hoi", "ben je er?"]
+    assert await inbound.accept_or_keep("SMa", text("hoi")) == "duplicate"
