@@ -238,18 +238,28 @@ def write_runtime_files(settings: Settings, directory: Path | None = None) -> Ru
     files = RuntimeFiles(directory / "endpoints.yml", directory / "credentials.yml")
     files.endpoints.write_text(yaml.safe_dump(endpoints_config(settings), sort_keys=False))
     # The channel reads its token from TEKKIE_RASA_TOKEN (Rasa expands ${...} in this file).
-    credentials = {CHANNEL_CLASS: {"token": "${TEKKIE_RASA_TOKEN}"}}
+    # It also checks the action server before each turn (a turn without it goes wrong).
+    credentials = {
+        CHANNEL_CLASS: {
+            "token": "${TEKKIE_RASA_TOKEN}",
+            "action_health_url": settings.action_server_url.removesuffix("/webhook") + "/health",
+        }
+    }
     files.credentials.write_text(yaml.safe_dump(credentials, sort_keys=False))
     return files
 
 
 def rasa_server_command(settings: Settings, files: RuntimeFiles, model: Path) -> list[str]:
-    """The command that starts Rasa bound to the configured host with its API behind the token."""
+    """The command that starts Rasa on the configured host, its API behind the token.
+
+    The token is not in the command (`ps` would show it): the launcher reads it from
+    TEKKIE_RASA_TOKEN, which `rasa_server_environment` sets.
+    """
     return [
-        str(rasa_executable()),
+        str(rasa_executable().with_name("python")),
+        "-m", "integrations.rasa_server",  # adds --auth-token from the environment
         "run",
         "--enable-api",
-        "--auth-token", settings.rasa_token.get_secret_value(),
         "--interface", settings.rasa_host,
         "--port", str(settings.rasa_port),
         "--model", str(model),

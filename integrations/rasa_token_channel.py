@@ -4,27 +4,59 @@ This module is loaded by the Rasa server itself (Python 3.10, `.venv-rasa`), nam
 generated credentials.yml. Rasa's `--auth-token` protects only its HTTP API, not channel
 webhooks, so this channel checks the same secret. Unlike the stock REST channel it also answers
 500 when handling fails, so the app can apologise instead of showing a silent empty reply.
+
+Rasa swallows a failed custom action ("Bot will continue, but the actions events are lost")
+and answers anyway, often wrongly. So this channel answers 503 when the action server is
+down: it asks the action server's /health before the turn, and it notices any custom action
+that failed during the turn (a wrapper around `RemoteAction.run` flags it). The app then
+treats the turn like Rasa being down: the message waits and is handled once actions are back.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hmac
-from typing import Any, Awaitable, Callable, Dict  # noqa: UP035 - Python 3.10
+import logging
+from typing import Any, Awaitable, Callable, Dict, List  # noqa: UP035 - Python 3.10
 
+import aiohttp
+from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+logger = logging.getLogger(__name__)
+# The custom actions that failed in the current turn (set per request by the channel).
+_FAILED_ACTIONS: contextvars.ContextVar[List[str] | None] = contextvars.ContextVar(  # noqa: UP006
+    "tekkie_failed_actions", default=None
+)
+_remote_run = RemoteAction.run
+
+
+async def _flagging_run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+    """RemoteAction.run, remembering a failure for the channel before Rasa swallows it."""
+    try:
+        return await _remote_run(self, *args, **kwargs)
+    except Exception:
+        failed = _FAILED_ACTIONS.get()
+        if failed is not None:
+            failed.append(self.name())
+        raise
+
+
+RemoteAction.run = _flagging_run
+
 
 class TokenRestInput(RestInput):
     """REST channel at /webhooks/tekkie/webhook that requires `Authorization: Bearer <token>`."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, action_health_url: str | None = None) -> None:
         if not token or token.startswith("${"):
             raise ValueError("TokenRestInput needs a token (TEKKIE_RASA_TOKEN is not set)")
         self.token = token
+        self.action_health_url = action_health_url
 
     @classmethod
     def name(cls) -> str:
@@ -34,7 +66,25 @@ class TokenRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> TokenRestInput:  # noqa: UP006
         """Build the channel from credentials.yml."""
-        return cls(token=str((credentials or {}).get("token", "")))
+        credentials = credentials or {}
+        return cls(
+            token=str(credentials.get("token", "")),
+            action_health_url=credentials.get("action_health_url") or None,
+        )
+
+    async def _actions_up(self) -> bool:
+        """True when the action server answers its health check (or none is configured)."""
+        if self.action_health_url is None:
+            return True
+        try:
+            timeout = aiohttp.ClientTimeout(total=3)
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(self.action_health_url) as answer,
+            ):
+                return answer.status == 200
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            return False
 
     def _authorised(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -59,6 +109,8 @@ class TokenRestInput(RestInput):
             sender_id, text = body.get("sender"), body.get("message")
             if not isinstance(sender_id, str) or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
+            if not await self._actions_up():
+                return response.json({"error": "action server unavailable"}, status=503)
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text,
@@ -67,10 +119,17 @@ class TokenRestInput(RestInput):
                 input_channel=body.get("input_channel") or self.name(),
                 metadata=body.get("metadata"),
             )
+            failed: List[str] = []  # noqa: UP006
+            _FAILED_ACTIONS.set(failed)
             try:
                 await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - reported to the caller, not swallowed
                 return response.json({"error": type(error).__name__}, status=500)
+            if failed:
+                logger.error("custom actions failed in this turn: %s", ", ".join(failed))
+                return response.json(
+                    {"error": "action server unavailable", "actions": failed}, status=503
+                )
             return response.json(collector.messages)
 
         return webhook
