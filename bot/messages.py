@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+# Control characters (NUL, ESC, ...) and lone surrogates, except tab and line breaks: they
+# carry no meaning in a chat, and PostgreSQL refuses NUL in text and JSON.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as a channel may pass it on: no control characters, Unicode in NFC form."""
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text.replace("\r\n", "\n")))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,11 @@ class InboundMessage:
     campaign: str | None = None
     locale: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Every channel's input is cleaned here, at the edge, before it is stored or used."""
+        for name in ("text", "payload", "button_ref", "campaign", "locale", "metadata"):
+            object.__setattr__(self, name, _clean(getattr(self, name)))
 
     @property
     def conversation_id(self) -> str:

@@ -80,17 +80,18 @@ def parse_update(update: Update) -> InboundMessage | None:
     """The internal message for an update; None for updates Tekkie does not answer."""
     if update.callback_query is not None:
         query = update.callback_query
-        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        chat = getattr(query.message, "chat", None)
+        chat_id = chat.id if chat is not None else query.from_user.id
         return InboundMessage(
             channel=CHANNEL, channel_user_id=str(chat_id), button_ref=query.data or "",
             locale=query.from_user.language_code,
             metadata={"callback_query_id": query.id, "name_hint": query.from_user.first_name},
         )  # fmt: skip
-    if update.edited_message is not None and update.edited_message.chat.type == "private":
+    if update.edited_message is not None and _private(update.edited_message):
         chat = update.edited_message.chat
         return InboundMessage(channel=CHANNEL, channel_user_id=str(chat.id), unsupported="edited")
     message = update.message
-    if message is None or message.chat.type != "private":
+    if message is None or not _private(message):
         return None  # groups, channels, membership changes: not a prospect talking
     user = message.from_user
     base = InboundMessage(
@@ -111,6 +112,11 @@ def parse_update(update: Update) -> InboundMessage | None:
         return replace(base, text=message.text)
     kind = next((k for k in _UNSUPPORTED if getattr(message, k, None)), "other")
     return replace(base, unsupported=kind)
+
+
+def _private(message: Any) -> bool:
+    """A one-to-one chat with the bot (a malformed update without a chat is not one)."""
+    return getattr(getattr(message, "chat", None), "type", None) == "private"
 
 
 def to_html(text: str) -> str:

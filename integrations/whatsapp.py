@@ -33,6 +33,7 @@ WINDOW = timedelta(hours=24)
 MAX_BODY = 1600  # Twilio's limit for one WhatsApp message body
 _CAMPAIGN = re.compile(r"(?i)\b(?:code|campagne|campaign)\s*[:#]?\s*([A-Za-z0-9_-]{2,32})\b")
 _MEDIA_KINDS = {"audio": "voice", "image": "photo", "video": "video"}
+_MESSAGE_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")  # Twilio's SIDs: two letters and 32 hex
 
 
 class BaseUrlHttpClient(TwilioHttpClient):
@@ -85,7 +86,7 @@ def e164(address: str) -> str | None:
 def parse_message(form: dict[str, str]) -> InboundMessage | None:
     """The internal message for an incoming WhatsApp message; None when it is not one."""
     number = e164(form.get("From", ""))
-    if number is None or not form.get("MessageSid"):
+    if number is None or not _MESSAGE_SID.fullmatch(form.get("MessageSid", "")):
         return None
     body = form.get("Body", "")
     campaign = None
@@ -99,12 +100,20 @@ def parse_message(form: dict[str, str]) -> InboundMessage | None:
     )  # fmt: skip
     if form.get("ButtonPayload", "").startswith("b"):
         return _with(base, button_ref=form["ButtonPayload"])
-    if int(form.get("NumMedia") or 0) > 0:
+    if _count(form.get("NumMedia")) > 0 or form.get("MediaUrl0"):
         kind = form.get("MediaContentType0", "").split("/", 1)[0]
         return _with(base, unsupported=_MEDIA_KINDS.get(kind, "document"))
     if form.get("Latitude") or form.get("MessageType") == "location":
         return _with(base, unsupported="location")
     return _with(base, text=body or form.get("ButtonText", ""), numbered_choices=True)
+
+
+def _count(value: str | None) -> int:
+    """Twilio's NumMedia; anything that is not a number counts as none."""
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 def _with(base: InboundMessage, **changes: Any) -> InboundMessage:

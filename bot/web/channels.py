@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from xml.sax.saxutils import escape
@@ -44,24 +45,40 @@ async def telegram_webhook(request: Request, background: BackgroundTasks) -> Res
     pipeline = request.app.state.pipeline
     response = await _stored(receive_telegram(pipeline, bot, update, background.add_task))
     if response.status_code == 503:  # Telegram delivers the update again later
-        await _apologise_once(bot, update)
+        await _apologise_once(bot, update, request.app.state.apologies)
     return response
 
 
-_apologised: set[int] = set()
+class OncePerOutage:
+    """Remembers whom Tekkie told about an outage, so each prospect hears it once.
+
+    An outage is taken to last at most `window` seconds; in-process (each app instance may
+    say sorry once as well: better than a prospect left without a word).
+    """
+
+    def __init__(self, window: float = 600.0) -> None:
+        self._window = window
+        self._told: dict[str, float] = {}
+
+    def first(self, who: str) -> bool:
+        """True the first time `who` is asked about within the window."""
+        now = time.monotonic()
+        if len(self._told) > 10_000:
+            self._told = {k: t for k, t in self._told.items() if now - t < self._window}
+        if now - self._told.get(who, -self._window) < self._window:
+            return False
+        self._told[who] = now
+        return True
 
 
-async def _apologise_once(bot: Bot, update: Update) -> None:
-    """The database is down: say sorry once per update (best effort, nothing stored)."""
+async def _apologise_once(bot: Bot, update: Update, apologies: OncePerOutage) -> None:
+    """The database is down: say sorry once per chat (best effort, nothing stored)."""
     message = telegram.parse_update(update)
-    if message is None or update.update_id in _apologised:
+    if message is None or not apologies.first(f"telegram:{message.channel_user_id}"):
         return
-    if len(_apologised) > 10_000:
-        _apologised.clear()
-    _apologised.add(update.update_id)
     language = detect_language(message.text or "", hint=message.locale)
     try:
-        await bot.send_message(int(message.channel_user_id), say("unavailable", language))
+        await bot.send_message(int(message.channel_user_id), say("delayed", language))
     except Exception:  # Telegram unreachable too: its redelivery remains
         log.warning("telegram.apology_failed", update_id=update.update_id, exc_info=True)
 
@@ -92,18 +109,25 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
     if isinstance(form, Response):
         return form
     message = whatsapp.parse_message(form)
-    pipeline: InboundPipeline = request.app.state.pipeline
-
-    async def store() -> None:
-        if message is not None and await pipeline.accept(form["MessageSid"], message):
-            background.add_task(pipeline.drain, message.channel, message.channel_user_id)
-
-    stored = await _stored(store())
-    if stored.status_code == 200:
+    if message is None:
         return Response(EMPTY_TWIML, media_type="text/xml")
-    # The database is down and Twilio does not redeliver: the reply itself asks to try again.
-    language = detect_language(message.text or "" if message else "")
-    apology = escape(say("unavailable", language))
+    pipeline: InboundPipeline = request.app.state.pipeline
+    outcome: str
+    try:
+        outcome = await pipeline.accept_or_keep(form["MessageSid"], message)
+    except (SQLAlchemyError, OSError):  # neither the database nor the disk took it
+        log.exception("whatsapp.not_stored")
+        outcome = "lost"
+    if outcome == "stored":
+        background.add_task(pipeline.drain, message.channel, message.channel_user_id)
+    apologies: OncePerOutage = request.app.state.apologies
+    if outcome in ("stored", "duplicate") or not apologies.first(
+        f"whatsapp:{message.channel_user_id}"
+    ):
+        return Response(EMPTY_TWIML, media_type="text/xml")
+    # Twilio does not deliver again: the reply itself says sorry (kept, or try again).
+    language = detect_language(message.text or "")
+    apology = escape(say("delayed" if outcome == "kept" else "unavailable", language))
     return Response(
         f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{apology}</Message></Response>',
         media_type="text/xml",
