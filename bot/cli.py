@@ -22,6 +22,7 @@ from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.privacy import purge_inactive
 from bot.settings import PROJECT_ROOT, Settings, get_settings
+from bot.supervisor import ServiceError, Supervisor
 
 app = typer.Typer(help="Tekkie: the IT-retraining chat assistant.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
@@ -162,14 +163,17 @@ def serve(service: Service) -> None:
 def run(
     no_train: Annotated[bool, typer.Option(help="Use the newest model without training.")] = False,
 ) -> None:
-    """Start Rasa, the action server and the web chat together; Ctrl-C stops them all."""
+    """Start Rasa, the action server and the web chat together; Ctrl-C stops them all.
+
+    A crashed service is restarted with backoff; five crashes in five minutes stop everything.
+    """
     settings = _settings()
     if settings.uses_placeholder_secret:
         typer.secho("Note: RASA_TOKEN is the development placeholder.", fg="yellow")
     model = rasa_project.model_path(settings) if no_train else _ensure_model(settings)
     if settings.should_auto_migrate:
         migrate.upgrade(settings.database_url)
-    supervisor = services.Supervisor(settings.runtime_dir)
+    supervisor = Supervisor(settings.runtime_dir)
     stop_requested = False
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:
@@ -197,14 +201,13 @@ def run(
             f"Staff dashboard: {settings.base_url}/dashboard (first log-in: "
             ".venv/bin/tekkie staff create --admin --email you@school.nl --name 'Your Name')\n"
         )
-        while not stop_requested:
-            exited = supervisor.first_exited()
-            if exited is not None:
-                raise services.ServiceError(
-                    f"{exited.spec.name} stopped unexpectedly; see {exited.log_path}"
-                )
+        while not stop_requested:  # crashed services restart with backoff; see Supervisor
+            for event in supervisor.check_and_restart(time.monotonic()):
+                if event.kind == "failed":
+                    raise ServiceError(event.message)
+                typer.secho(event.message, fg="green" if event.kind == "recovered" else "yellow")
             time.sleep(0.5)
-    except services.ServiceError as error:
+    except ServiceError as error:
         typer.secho(str(error), fg="red", err=True)
         supervisor.stop_all()
         raise typer.Exit(1) from error

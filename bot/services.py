@@ -1,44 +1,39 @@
-"""Start, watch and stop Tekkie's three processes: Rasa, the action server and the web app."""
+"""What Tekkie's three processes are: Rasa, the action server and the app (commands, ports).
+
+`bot/supervisor.py` starts, watches and restarts them for `tekkie run`; `tekkie serve <name>`
+runs one of them in the foreground for a production process manager.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import httpx
 
 from bot import rasa_project
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 
 
 @dataclass
 class ServiceSpec:
-    """How to start one process and how to tell that it is ready."""
+    """How to start one process, the port it listens on and how to tell that it is ready."""
 
     name: str
     command: list[str]
     env: dict[str, str]
     ready_url: str
+    port: int
     ready_check: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200
     startup_timeout: float = 60.0
 
-
-@dataclass
-class RunningService:
-    """A started process and its log file."""
-
-    spec: ServiceSpec
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    log_file: IO[bytes] = field(repr=False)
+    @property
+    def host(self) -> str:
+        """The address the service listens on (the host of its readiness URL)."""
+        return httpx.URL(self.ready_url).host
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -62,6 +57,7 @@ def rasa_spec(settings: Settings, model: Path) -> ServiceSpec:
         command=rasa_project.rasa_server_command(settings, files, model),
         env=rasa_project.rasa_server_environment(settings),
         ready_url=f"{settings.rasa_url}/status?token={token}",
+        port=settings.rasa_port,
         ready_check=lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
         startup_timeout=240.0,
     )
@@ -83,6 +79,7 @@ def actions_spec(settings: Settings) -> ServiceSpec:
         ],
         env=env,
         ready_url=f"http://{settings.action_host}:{settings.action_port}/health",
+        port=settings.action_port,
     )
 
 
@@ -101,87 +98,14 @@ def app_spec(settings: Settings) -> ServiceSpec:
             "--port",
             str(settings.app_port),
             "--no-access-log",
+            # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise.
+            *(
+                ["--forwarded-allow-ips", settings.trusted_proxies.replace(" ", "")]
+                if settings.trusted_proxies.strip()
+                else ["--no-proxy-headers"]
+            ),
         ],
         env=settings_env(settings),
         ready_url=f"http://{settings.app_host}:{settings.app_port}/health/live",
+        port=settings.app_port,
     )
-
-
-class ServiceError(RuntimeError):
-    """A service failed to start or stopped unexpectedly."""
-
-
-class Supervisor:
-    """Runs several services, each in its own process group, and stops them all together."""
-
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.running: list[RunningService] = []
-
-    def start(self, spec: ServiceSpec) -> RunningService:
-        """Start one service in the background, logging to `<log_dir>/<name>.log`."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log_path = self.log_dir / f"{spec.name}.log"
-        log_file = log_path.open("wb")
-        process = subprocess.Popen(
-            spec.command,
-            cwd=PROJECT_ROOT,
-            env=spec.env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
-        )
-        service = RunningService(spec, process, log_path, log_file)
-        self.running.append(service)
-        return service
-
-    def wait_ready(self, services: Iterable[RunningService]) -> None:
-        """Block until every service answers its readiness check, or raise with its log tail."""
-        for service in services:
-            deadline = time.monotonic() + service.spec.startup_timeout
-            while not self._is_ready(service):
-                if service.process.poll() is not None:
-                    raise ServiceError(self._failure(service, "stopped during start-up"))
-                if time.monotonic() > deadline:
-                    raise ServiceError(self._failure(service, "did not become ready in time"))
-                time.sleep(0.25)
-
-    def first_exited(self) -> RunningService | None:
-        """A service that has stopped on its own, if any."""
-        return next((s for s in self.running if s.process.poll() is not None), None)
-
-    def stop_all(self, timeout: float = 15.0) -> None:
-        """Stop every service: SIGTERM to each process group, SIGKILL after `timeout`."""
-        for service in reversed(self.running):
-            _signal_group(service.process, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for service in reversed(self.running):
-            remaining = max(0.1, deadline - time.monotonic())
-            try:
-                service.process.wait(remaining)
-            except subprocess.TimeoutExpired:
-                _signal_group(service.process, signal.SIGKILL)
-                service.process.wait()
-            service.log_file.close()
-        self.running.clear()
-
-    @staticmethod
-    def _is_ready(service: RunningService) -> bool:
-        try:
-            response = httpx.get(service.spec.ready_url, timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return service.spec.ready_check(response)
-
-    @staticmethod
-    def _failure(service: RunningService, what: str) -> str:
-        service.log_file.flush()
-        tail = service.log_path.read_text(errors="replace")[-2500:]
-        return f"{service.spec.name} {what}; last lines of {service.log_path}:\n{tail}"
-
-
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)

@@ -7,6 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,6 +86,9 @@ class Settings(BaseSettings):
     # Approved template for reminders outside WhatsApp's 24-hour window ({{1}} = the text).
     twilio_reminder_template_sid: str | None = None
     channel_retry_interval: float = Field(default=5.0, gt=0)
+    # A channel message that waits for Rasa is retried after 5 s, 10 s, 20 s ... at most 5 min.
+    channel_retry_base_seconds: float = Field(default=5.0, gt=0)
+    channel_retry_cap_seconds: float = Field(default=300.0, gt=0)
 
     # Staff notices (new, moved and cancelled intakes) go to the log file always, and also to a
     # staff Telegram group (uses the Telegram bot) and/or by e-mail when configured.
@@ -134,6 +138,20 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"WhatsApp needs {', '.join(missing)} as well")
+
+    @property
+    def secret_values(self) -> list[str]:
+        """Every configured secret (tokens, passwords), so logs can leave them out."""
+        found = [
+            value.get_secret_value()
+            for value in self.__dict__.values()
+            if isinstance(value, SecretStr)
+        ]
+        for url in (self.database_url, self.redis_url):
+            password = urlsplit(url).password if url else None
+            if password:
+                found.append(password)
+        return [value for value in found if value and value != PLACEHOLDER_SECRET]
 
     @property
     def uses_placeholder_secret(self) -> bool:
@@ -196,6 +214,11 @@ class Settings(BaseSettings):
     def privacy_notice_url(self) -> str:
         """Where the privacy notice lives; the app serves one at /privacy by default."""
         return self.privacy_url or f"{self.base_url}/privacy"
+
+    # Reverse proxies whose X-Forwarded-For/-Proto headers the app believes: comma-separated
+    # IP addresses or networks (e.g. "127.0.0.1" for a proxy on this machine, "10.0.0.0/8").
+    # Empty: nobody's, so a client cannot pick the address that log-in throttling counts.
+    trusted_proxies: str = Field(default="", pattern=r"^[0-9A-Fa-f:.,/ *]*$")
 
 
 @lru_cache
