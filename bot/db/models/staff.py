@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.models.base import Base, UtcDateTime, utcnow
@@ -59,14 +59,20 @@ class StaffSession(Base):
 
 
 class LoginFailure(Base):
-    """A failed login, counted per e-mail and per client address to slow down guessing."""
+    """Failed log-ins of one key ("email:<address>" or "client:<ip>"), and its lock-out.
+
+    Failures count in a window of fifteen minutes. One row per key, changed only by atomic
+    UPDATEs (see the staff repository): an attempt is counted before its password is checked,
+    so parallel guesses cannot all get past the limit.
+    """
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(300))
-    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # Attempts since `window_started_at` not (yet) known to have succeeded.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class CampaignKind(StrEnum):

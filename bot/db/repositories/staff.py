@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.db.models import LoginFailure, Role, StaffAccount, StaffSession, utcnow
+from bot.db.models import LoginFailure, Role, StaffAccount, StaffSession, UtcDateTime, utcnow
 
 # argon2id with RFC 9106's parameters for machines with little memory (argon2-cffi's default).
 PRODUCTION_HASHER = PasswordHasher()
@@ -20,8 +21,12 @@ _hasher = PRODUCTION_HASHER
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 SESSION_LIFETIME = timedelta(hours=12)
 THROTTLE_WINDOW = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)
+# Per e-mail address: after this many failures in the window the address is locked out.
 MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_CLIENT = 20
+# Per client address, much higher: every colleague behind the school's NAT shares one address.
+# It still slows down one address that tries many accounts.
+MAX_FAILURES_PER_CLIENT = 100
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -99,41 +104,133 @@ def list_accounts(session: Session) -> list[StaffAccount]:
     return list(session.scalars(select(StaffAccount).order_by(*order)))
 
 
-def is_throttled(session: Session, *, email: str, client: str, now: datetime) -> bool:
-    """True when this e-mail or this client failed too often in the last minutes."""
-    since = now - THROTTLE_WINDOW
+def _email_key(email: str) -> str:
+    return f"email:{normalise_email(email)}"[:300]
 
-    def failures(key: str) -> int:
-        query = select(func.count()).where(LoginFailure.key == key, LoginFailure.at >= since)
-        return session.scalar(query) or 0
 
-    return (
-        failures(f"email:{normalise_email(email)}") >= MAX_FAILURES_PER_EMAIL
-        or failures(f"client:{client}") >= MAX_FAILURES_PER_CLIENT
+def _client_key(client: str) -> str:
+    return f"client:{client}"[:300]
+
+
+def _count_attempt(session: Session, *, key: str, limit: int, now: datetime) -> bool:
+    """Add one attempt to the key's window if it is under `limit` and not locked out.
+
+    A single UPDATE both checks and counts, so parallel attempts cannot all pass: PostgreSQL
+    makes a second UPDATE of the row wait for the first and re-checks its WHERE; SQLite runs
+    one writer at a time. A window older than THROTTLE_WINDOW starts over.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stale = LoginFailure.window_started_at < now - THROTTLE_WINDOW
+    count = (
+        update(LoginFailure)
+        .where(
+            LoginFailure.key == key,
+            or_(LoginFailure.locked_until.is_(None), LoginFailure.locked_until <= now),
+            or_(stale, LoginFailure.failures < limit),
+        )
+        .values(
+            failures=case((stale, 1), else_=LoginFailure.failures + 1),
+            window_started_at=case(
+                (stale, literal(now, UtcDateTime())), else_=LoginFailure.window_started_at
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    for _ in range(2):  # twice only when a clean-up deleted the row in between
+        session.execute(
+            insert(LoginFailure)
+            .values(key=key, failures=0, window_started_at=now)
+            .on_conflict_do_nothing(index_elements=[LoginFailure.key])
+        )
+        if session.execute(count).rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        if session.scalar(select(LoginFailure.key).where(LoginFailure.key == key)) is not None:
+            return False
+    return False
+
+
+def _take_back(session: Session, *, key: str) -> None:
+    """Uncount one attempt of the key (it turned out not to be a failure)."""
+    session.execute(
+        update(LoginFailure)
+        .where(LoginFailure.key == key, LoginFailure.failures > 0)
+        .values(failures=LoginFailure.failures - 1)
+        .execution_options(synchronize_session=False)
     )
 
 
+def reserve_login_attempt(session: Session, *, email: str, client: str, now: datetime) -> bool:
+    """Count a log-in attempt before its password is checked; False: refuse it unchecked.
+
+    The attempt counts as a failure for the e-mail address and for the client address until
+    `authenticate` finds the password right. Commit before checking the password, so that
+    parallel attempts see this one. Refused: the e-mail is locked out, or it or the client
+    had too many failures in the window (then nothing is counted).
+    """
+    client_key = _client_key(client)  # always the client's row first, then the e-mail's:
+    if not _count_attempt(session, key=client_key, limit=MAX_FAILURES_PER_CLIENT, now=now):
+        return False  # parallel attempts lock rows in the same order and never deadlock
+    if not _count_attempt(session, key=_email_key(email), limit=MAX_FAILURES_PER_EMAIL, now=now):
+        _take_back(session, key=client_key)
+        return False
+    return True
+
+
 def authenticate(
-    session: Session, *, email: str, password: str, client: str
+    session: Session, *, email: str, password: str, client: str, now: datetime
 ) -> StaffAccount | None:
-    """The active account for these credentials, or None (the failure is counted)."""
+    """The active account for these credentials, or None (then the attempt stays a failure).
+
+    Call only for an attempt `reserve_login_attempt` allowed. Success forgets the e-mail's
+    failures (and a lock-out a parallel attempt set) and takes the attempt back from the client.
+    """
     account = find_account(session, email=email)
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
         valid = account is not None and account.active
     except (VerificationError, InvalidHashError):
         valid = False
-    now = utcnow()
     if not valid or account is None:
-        for key in (f"email:{normalise_email(email)}"[:300], f"client:{client}"[:300]):
-            session.add(LoginFailure(key=key, at=now))
         return None
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = _hasher.hash(password)
     account.last_login_at = now
-    session.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{account.email}"))
-    session.execute(delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))
+    _take_back(session, key=_client_key(client))
+    session.execute(delete(LoginFailure).where(LoginFailure.key == _email_key(account.email)))
+    expired = select(LoginFailure.key).where(
+        LoginFailure.window_started_at < now - THROTTLE_WINDOW,
+        or_(LoginFailure.locked_until.is_(None), LoginFailure.locked_until < now),
+    )  # rows an attempt holds right now are left for a later clean-up:
+    session.execute(
+        delete(LoginFailure)
+        .where(LoginFailure.key.in_(expired.with_for_update(skip_locked=True)))
+        .execution_options(synchronize_session=False)
+    )
     return account
+
+
+def lock_out_if_due(session: Session, *, email: str, now: datetime) -> StaffAccount | None:
+    """After a wrong password: lock the e-mail out for LOCKOUT once it reached its limit.
+
+    Returns the active account to notify when this failure started the lock-out: exactly one
+    attempt does, however many fail at once. None otherwise, and for an unknown e-mail (which
+    is locked out all the same, so that a lock-out does not reveal which accounts exist).
+    """
+    result = session.execute(
+        update(LoginFailure)
+        .where(
+            LoginFailure.key == _email_key(email),
+            LoginFailure.failures >= MAX_FAILURES_PER_EMAIL,
+            LoginFailure.window_started_at >= now - THROTTLE_WINDOW,
+            or_(LoginFailure.locked_until.is_(None), LoginFailure.locked_until <= now),
+        )
+        .values(locked_until=now + LOCKOUT)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    account = find_account(session, email=email)
+    return account if account is not None and account.active else None
 
 
 def start_session(session: Session, *, account: StaffAccount) -> str:

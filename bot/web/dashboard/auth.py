@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -12,9 +13,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import outbox
 from bot.db.models import Role, StaffAccount, utcnow
 from bot.db.repositories import staff as repo
-from bot.web.dashboard.templating import render
+from bot.settings import Settings
+from bot.web.dashboard.i18n import translate
+from bot.web.dashboard.templating import local_time, render
+from integrations.outbox_senders import ACCOUNT_EMAIL_CHANNEL
 
 router = APIRouter()
 SESSION_COOKIE = "tekkie_staff"
@@ -142,6 +147,22 @@ def _login_page(request: Request, *, error: str | None, status: int, email: str 
     return response
 
 
+def _notify_lockout(
+    request: Request, session: Session, account: StaffAccount, *, until: datetime, client: str
+) -> None:
+    """Tell the account holder by e-mail that the account is locked (the staff log hears too)."""
+    settings: Settings = request.app.state.settings
+    text = translate("lockout_notice", account.language, email=account.email, client=client,
+                     until=local_time(until, "%H:%M"))  # fmt: skip
+    key = f"staff_login_locked:{account.id}:{until:%Y%m%dT%H%M%S}"
+    channels = [outbox.STAFF_CHANNEL] + ([ACCOUNT_EMAIL_CHANNEL] if settings.smtp_host else [])
+    for channel in channels:
+        outbox.enqueue(
+            session, key=f"{key}:{channel}", kind="staff_login_locked", audience="staff",
+            channel=channel, recipient=account.email, payload={"text": text},
+        )  # fmt: skip
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
     """The log-in page."""
@@ -160,13 +181,21 @@ def login(
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not csrf_token or not cookie or not hmac.compare_digest(csrf_token, cookie):
         return _login_page(request, error="login_expired", status=403, email=email)
+    # The socket's peer: uvicorn puts a forwarded client there only for TRUSTED_PROXIES.
     client = request.client.host if request.client else "unknown"
+    with sessions_of(request).begin() as session:  # counted and committed before the check
+        allowed = repo.reserve_login_attempt(session, email=email, client=client, now=utcnow())
+    if not allowed:
+        return _login_page(request, error="login_throttled", status=429, email=email)
     with sessions_of(request).begin() as session:
-        if repo.is_throttled(session, email=email, client=client, now=utcnow()):
-            return _login_page(request, error="login_throttled", status=429, email=email)
-        account = repo.authenticate(session, email=email, password=password, client=client)
+        account = repo.authenticate(
+            session, email=email, password=password, client=client, now=utcnow()
+        )
         if account is None:
-            failed = True
+            failed, now = True, utcnow()
+            locked = repo.lock_out_if_due(session, email=email, now=now)
+            if locked is not None:
+                _notify_lockout(request, session, locked, until=now + repo.LOCKOUT, client=client)
         else:
             failed = False
             token = repo.start_session(session, account=account)
