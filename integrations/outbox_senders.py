@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import sqlite3
+import ssl
 from contextlib import closing
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -24,6 +25,8 @@ from integrations.telegram import TelegramSender, send_reply
 from integrations.whatsapp import WhatsAppSender
 
 log = structlog.get_logger(__name__)
+# An e-mail to one staff member: the address is the message's recipient (not STAFF_EMAILS).
+ACCOUNT_EMAIL_CHANNEL = "account_email"
 
 
 class WebchatInboxSender:
@@ -71,25 +74,34 @@ class StaffTelegramSender:
 
 
 class StaffEmailSender:
-    """Staff notices by e-mail (SMTP, STARTTLS and login when configured)."""
+    """Staff notices by e-mail (SMTP, STARTTLS and login when configured).
 
-    def __init__(self, settings: Settings) -> None:
+    STARTTLS checks the server's certificate and host name against the system's trusted
+    authorities (SSL_CERT_FILE can name others): a password never goes to an impostor.
+    """
+
+    def __init__(self, settings: Settings, *, to_recipient: bool = False) -> None:
         self._settings = settings
+        self._to_recipient = to_recipient
 
     def send(self, message: OutboxMessage) -> str | None:
-        """Send the notice to every address in STAFF_EMAILS; the first line is the subject."""
+        """Send the notice by e-mail; the first line of its text is the subject.
+
+        It goes to every address in STAFF_EMAILS, or with `to_recipient` to the message's
+        recipient (one staff member's own address).
+        """
         settings = self._settings
         text = str(message.payload.get("text", ""))
         email = EmailMessage()
         email["Subject"] = f"Tekkie: {text.splitlines()[0] if text else message.kind}"
         email["From"] = settings.smtp_from
-        email["To"] = ", ".join(settings.staff_emails)
+        email["To"] = message.recipient if self._to_recipient else ", ".join(settings.staff_emails)
         email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
         email.set_content(text)
         assert settings.smtp_host is not None  # only built when configured
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
             if settings.smtp_starttls:
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_username and settings.smtp_password is not None:
                 smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
             smtp.send_message(email)
@@ -143,4 +155,6 @@ def build_senders(
         )
     if settings.smtp_host and settings.staff_emails:
         senders["staff_email"] = StaffEmailSender(settings)
+    if settings.smtp_host:
+        senders[ACCOUNT_EMAIL_CHANNEL] = StaffEmailSender(settings, to_recipient=True)
     return senders
