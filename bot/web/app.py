@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import anyio
 import structlog
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware import Middleware
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -28,13 +27,16 @@ from bot.outbox import OutboxWorker
 from bot.scheduling.demo import seed_demo
 from bot.scheduling.slots import SCHOOL_TZ
 from bot.settings import Settings, get_settings
+from bot.spool import InboundSpool
 from bot.texts import messages
-from bot.web import calendar, channels, dashboard, health, webchat
-from bot.web.channels import receive_telegram
+from bot.web import calendar, channels, dashboard, errors, health, webchat
+from bot.web.channels import OncePerOutage, receive_telegram
 from bot.web.dashboard.i18n import texts as dashboard_texts
+from bot.web.security import SecurityHeadersMiddleware
 from integrations import telegram
 from integrations.outbox_senders import build_senders
 from integrations.rasa_client import RasaClient
+from integrations.redis_client import make_redis
 
 log = structlog.get_logger(__name__)
 
@@ -66,12 +68,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.telegram_bot = bot
         worker = OutboxWorker(sessions, build_senders(settings, sessions, telegram_bot=bot))
         app.state.outbox_worker = worker  # the dashboard sends staff replies right away
-        redis_client = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis_client = make_redis(settings.redis_url) if settings.redis_url else None
+        app.state.redis = redis_client
         app.state.pipeline = pipeline = InboundPipeline(
             sessions=sessions, conversations=app.state.conversations,
             deliver=lambda ids: anyio.to_thread.run_sync(worker.deliver_now, ids),
             redis=redis_client, key_prefix=settings.redis_key_prefix,
+            spool=InboundSpool(settings.runtime_dir / "inbound-spool"),
+            retry_base=timedelta(seconds=settings.channel_retry_base_seconds),
+            retry_cap=timedelta(seconds=settings.channel_retry_cap_seconds),
         )  # fmt: skip
+        app.state.apologies = OncePerOutage()
         async with anyio.create_task_group() as tasks:
             if settings.outbox_worker_interval > 0:
                 tasks.start_soon(run_outbox, worker, settings.outbox_worker_interval)
@@ -88,33 +95,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await rasa.aclose()
         engine.dispose()
 
-    app = FastAPI(title="Tekkie", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app = FastAPI(
+        title="Tekkie", lifespan=lifespan, redoc_url=None,  # no public API docs in production:
+        docs_url=None if settings.environment == "production" else "/api/docs",
+        openapi_url=None if settings.environment == "production" else "/openapi.json",
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+    )  # fmt: skip
     app.include_router(webchat.router)
     app.include_router(health.router)
     app.include_router(calendar.router)
     app.include_router(channels.router)
     dashboard.install(app)
+    errors.install(app)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="static")
 
     @app.get("/privacy", include_in_schema=False)
     async def privacy() -> FileResponse:
         """The short privacy notice the greeting links to."""
         return FileResponse(webchat.STATIC_DIR / "privacy.html")
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        """Bad requests get one readable sentence (both languages) plus the details."""
-        return JSONResponse(
-            {
-                "detail": "Dit bericht kon niet worden verwerkt. / "
-                "This message could not be processed.",
-                "errors": [
-                    {"field": ".".join(map(str, e["loc"][1:])), "problem": e["msg"]}
-                    for e in error.errors()
-                ],
-            },
-            status_code=422,
-        )
 
     return app
 
@@ -187,5 +185,5 @@ def seed_demo_slots(sessions: sessionmaker[Session]) -> None:
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory`: settings and logging from the environment."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secret_values)
     return create_app(settings)
