@@ -58,6 +58,12 @@ def text(body: str, user: str = "4711") -> InboundMessage:
     return InboundMessage(channel="telegram", channel_user_id=user, text=body)
 
 
+def database_down(*_: object) -> bool:
+    """Stands in for the database write while the database is down (the fault suite cuts
+    a real PostgreSQL; here only the write is replaced)."""
+    raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+
 def make_due(sessions: sessionmaker[Session]) -> None:
     """Let the retry time of every waiting message come (instead of waiting for it)."""
     with sessions.begin() as session:
@@ -203,10 +209,6 @@ async def test_a_failed_database_write_is_no_duplicate_when_telegram_sends_it_ag
     try:
         inbound, _ = pipeline(sessions, Conversations(), redis=client, key_prefix=prefix)
         real_store = inbound._store
-
-        def database_down(*_: object) -> bool:
-            raise OperationalError("INSERT", {}, Exception("connection refused"))
-
         monkeypatch.setattr(inbound, "_store", database_down)
         with pytest.raises(OperationalError):
             await inbound.accept("555", text("hoi"))
@@ -250,10 +252,6 @@ async def test_a_message_spooled_while_the_database_is_down_is_handled_once_it_i
     spool = InboundSpool(tmp_path / "spool")
     inbound, _ = pipeline(sessions, conversations, spool=spool)
     real_store = inbound._store
-
-    def database_down(*_: object) -> bool:
-        raise OperationalError("INSERT", {}, Exception("connection refused"))
-
     monkeypatch.setattr(inbound, "_store", database_down)
     assert await inbound.accept_or_keep("SMa", text("hoi")) == "kept"
     assert await inbound.accept_or_keep("SMb", text("ben je er?")) == "kept"

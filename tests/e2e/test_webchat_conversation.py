@@ -150,9 +150,13 @@ def test_bad_sender_id_is_refused(stack: Stack) -> None:
     assert response.status_code == 422
 
 
-def test_health_reports_database_and_rasa(stack: Stack) -> None:
-    response = httpx.get(f"{stack.app_url}/health")
-    assert response.json() == {"status": "ok", "database": "up", "rasa": "up"}
+def test_health_reports_every_dependency(stack: Stack) -> None:
+    body = httpx.get(f"{stack.app_url}/health").json()
+    expected = {"status": "ok", "database": "up", "rasa": "up", "actions": "up"}
+    if stack.settings.redis_url:
+        expected["redis"] = "up"
+    assert {k: v for k, v in body.items() if k != "processes"} == expected
+    assert {p["state"] for p in body["processes"].values()} == {"running"}  # under tekkie run
 
 
 def test_rasa_and_actions_listen_on_loopback_only(stack: Stack) -> None:
