@@ -18,6 +18,7 @@ down, `accept` raises and the webhook answers 503 (Telegram redelivers).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -45,6 +46,7 @@ log = structlog.get_logger(__name__)
 RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=5)
 MAX_ATTEMPTS = 8  # unexpected errors: then the prospect is told and the message is failed
+REDIS_PAUSE = 5.0  # seconds Redis is left alone after it failed
 DEDUPE_TTL = 7 * 24 * 3600  # seconds; channels redeliver within minutes to days
 Deliver = Callable[[list[int]], Awaitable[None]]
 
@@ -70,6 +72,7 @@ class InboundPipeline:
         self._conversations = conversations
         self._deliver = deliver
         self._redis = redis
+        self._redis_paused_until = 0.0
         self._prefix = key_prefix
         self._local_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -80,11 +83,10 @@ class InboundPipeline:
         must deliver it again. Redis being down only costs the fast duplicate check.
         """
         key = f"{self._prefix}:inbound:{message.channel}:{external_id}"
-        if self._redis is not None and await self._redis_call(self._redis.exists(key)):
+        if await self._redis_call(lambda redis: redis.exists(key)):
             return False
         stored = await anyio.to_thread.run_sync(self._store, external_id, message)
-        if self._redis is not None:  # remembered only once the database has it
-            await self._redis_call(self._redis.set(key, 1, ex=DEDUPE_TTL))
+        await self._redis_call(lambda redis: redis.set(key, 1, ex=DEDUPE_TTL))  # once stored
         return stored
 
     async def accept_or_keep(
@@ -120,11 +122,18 @@ class InboundPipeline:
             await self.drain(message.channel, message.channel_user_id)
         return moved
 
-    @staticmethod
-    async def _redis_call(call: Awaitable[Any]) -> Any:
+    async def _redis_call(self, command: Callable[[Redis], Awaitable[Any]]) -> Any:
+        """Run a Redis command; None when there is no Redis or it is down.
+
+        After a failure Redis is left alone for REDIS_PAUSE seconds, so that each webhook
+        does not wait for the client's retries again while Redis is away.
+        """
+        if self._redis is None or time.monotonic() < self._redis_paused_until:
+            return None
         try:
-            return await call
+            return await command(self._redis)
         except RedisError:
+            self._redis_paused_until = time.monotonic() + REDIS_PAUSE
             log.warning("inbound.redis_unavailable", exc_info=True)
             return None
 
@@ -191,10 +200,16 @@ class InboundPipeline:
             if self._redis is None:
                 yield
                 return
+            if time.monotonic() < self._redis_paused_until:
+                raise RedisError("Redis failed a moment ago")
             # Not "{prefix}:lock:...": Rasa's own lock store keeps its locks there.
             name = f"{self._prefix}:turn:{key}"
-            async with self._redis.lock(name, timeout=120, blocking_timeout=60):
-                yield
+            try:
+                async with self._redis.lock(name, timeout=120, blocking_timeout=60):
+                    yield
+            except RedisError:
+                self._redis_paused_until = time.monotonic() + REDIS_PAUSE
+                raise
 
     def _next(self, channel: str, user: str) -> tuple[int, InboundMessage, int] | None:
         """The conversation's oldest pending message, if its (retry) time has come."""

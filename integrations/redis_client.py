@@ -21,6 +21,6 @@ def make_redis(url: str) -> Redis:
         socket_connect_timeout=2,
         socket_timeout=5,
         health_check_interval=5,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry=Retry(ExponentialBackoff(cap=0.25, base=0.05), retries=1),  # a stale socket
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )

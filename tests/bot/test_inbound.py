@@ -20,6 +20,7 @@ from bot.db.models import InboundDelivery, OutboxMessage
 from bot.inbound import MAX_ATTEMPTS, InboundPipeline, _backoff
 from bot.messages import InboundMessage, OutboundMessage
 from bot.spool import InboundSpool
+from integrations.redis_client import make_redis
 from tests.e2e.stack import free_port
 
 
@@ -226,7 +227,7 @@ async def test_with_redis_down_messages_are_stored_and_answered_once_it_is_back(
     sessions: sessionmaker[Session],
 ) -> None:
     """Redis down: the database de-duplicates, the message waits, one apology."""
-    dead = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5)
+    dead = make_redis(f"redis://127.0.0.1:{free_port()}/0")
     conversations = Conversations()
     inbound, _ = pipeline(sessions, conversations, redis=dead)
     assert await inbound.accept("1", text("hoi"))
