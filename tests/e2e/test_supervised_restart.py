@@ -1,4 +1,8 @@
-"""`tekkie run` (the embedded default) brings a killed process back; /health shows it."""
+"""`tekkie run` brings a killed process back; /health shows it (on both shared stacks).
+
+The stack is shared with the other end-to-end tests: each test here waits until the stack is
+healthy again, so the tests after it meet a stack that has been through a crash, as in life.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,13 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.stack import Stack, listening_addresses, make_stack, start, stop
-
-pytestmark = pytest.mark.rasa
-
-
-@pytest.fixture(scope="module")
-def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = start(make_stack(tmp_path_factory.mktemp("supervised")))
-    yield stack
-    assert stop(stack) == 0
-    for port in (stack.settings.app_port, stack.settings.rasa_port, stack.settings.action_port):
-        assert listening_addresses(port) == set(), f"port {port} still open"
+from tests.e2e.stack import Stack
 
 
 def health(stack: Stack) -> dict[str, Any]:
@@ -44,13 +36,13 @@ def wait_for(condition: Any, timeout: float, what: str) -> float:
 
 
 @pytest.mark.parametrize("name", ["actions", "app"])
-def test_a_killed_process_is_restarted_and_the_chat_works_again(embedded: Stack, name: str) -> None:
-    wait_for(lambda: health(embedded).get("status") == "ok", 60, "healthy first")
-    before = health(embedded)["processes"][name]
+def test_a_killed_process_is_restarted_and_the_chat_works_again(stack: Stack, name: str) -> None:
+    wait_for(lambda: health(stack).get("status") == "ok", 60, "healthy first")
+    before = health(stack)["processes"][name]
     os.killpg(before["pid"], signal.SIGKILL)  # the process and its workers, as an OOM kill
 
     def restarted() -> bool:
-        body = health(embedded)
+        body = health(stack)
         process = body.get("processes", {}).get(name, {})
         return (
             body.get("status") == "ok"
@@ -59,11 +51,11 @@ def test_a_killed_process_is_restarted_and_the_chat_works_again(embedded: Stack,
         )
 
     took = wait_for(restarted, 90, f"{name} restarted")
-    after = health(embedded)["processes"][name]
+    after = health(stack)["processes"][name]
     assert after["pid"] != before["pid"]
     assert after["last_exit_code"] == -signal.SIGKILL
     print(f"\n{name} killed: back and healthy after {took:.1f} s")
     sender = f"restart-{uuid.uuid4().hex[:8]}"
-    assert embedded.say(sender, text="hoi")  # the conversation goes on
-    log = Path(embedded.settings.runtime_dir, f"{name}.log").read_text()
+    assert stack.say(sender, text="hoi")  # the conversation goes on
+    log = Path(stack.settings.runtime_dir, f"{name}.log").read_text()
     assert log.count(f"starting {name}") >= 2  # appended: the crash's log is still there
