@@ -11,9 +11,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import button, in_thread, language, prospect
 from actions.questionnaire import STORE, save_pending_answers
-from bot import intake, privacy
 from bot.db.runtime import sessions
-from bot.scheduling import booking as bookings
+from bot.intake import booking as bookings
+from bot.intake import chat as intake
+from bot.prospects import privacy
 from bot.texts import say
 
 Events = list[dict[str, Any]]

@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions.common import INTERRUPTIONS, button, in_thread, intent, language, prospect
 from actions.context import latest_user_event
 from actions.questionnaire import save_pending_answers
-from bot import intake
 from bot.db.runtime import sessions
+from bot.intake import chat as intake
 from bot.texts import say
 
 Events = list[dict[str, Any]]

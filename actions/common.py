@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 
-from bot.intake import Prospect
+from bot.intake.chat import Prospect
 
 T = TypeVar("T")
 

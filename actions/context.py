@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.language import detect_language, normalise_language
+from bot.conversation.language import detect_language, normalise_language
 from bot.settings import get_settings
 
 # Form answers that say nothing about the language (names, e-mail addresses, phone numbers).

@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import in_thread, language, prospect
-from bot import handoff
 from bot.db.runtime import sessions
+from bot.prospects import handoff
 from bot.texts import say
 
 

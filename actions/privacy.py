@@ -11,8 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.booking import yes_no_buttons
 from actions.common import in_thread, language, prospect
-from bot import privacy
 from bot.db.runtime import sessions
+from bot.prospects import privacy
 from bot.texts import say
 
 

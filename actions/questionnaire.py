@@ -10,10 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import INTERRUPTIONS, button, in_thread, intent, language, prospect
-from bot import intake
-from bot import questionnaires as q
-from bot.content import content
 from bot.db.runtime import sessions
+from bot.guidance import questionnaires as q
+from bot.guidance.content import content
+from bot.intake import chat as intake
 from bot.texts import say
 
 Events = list[dict[str, Any]]

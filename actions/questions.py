@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import button, intent, language
-from bot.answers import track_answer
-from bot.content import content
+from bot.guidance.answers import track_answer
+from bot.guidance.content import content
 
 
 class ActionAnswerTrack(Action):

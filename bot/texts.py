@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.language import SUPPORTED, Lang
+from bot.conversation.language import SUPPORTED, Lang
 from bot.settings import PROJECT_ROOT
 
 MESSAGES_FILE = PROJECT_ROOT / "dialogues" / "content" / "messages.yml"

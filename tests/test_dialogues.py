@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import rasa_project
+from bot.ops import rasa_project
 from bot.settings import Settings
 
 pytestmark = pytest.mark.rasa

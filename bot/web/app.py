@@ -16,18 +16,18 @@ from starlette.middleware import Middleware
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.assessment import assessment
-from bot.content import content
-from bot.conversation import ConversationService
+from bot.conversation.inbound import InboundPipeline
+from bot.conversation.spool import InboundSpool
+from bot.conversation.turn import ConversationService
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
-from bot.inbound import InboundPipeline
+from bot.guidance.assessment import assessment
+from bot.guidance.content import content
+from bot.intake.demo import seed_demo
+from bot.intake.slots import SCHOOL_TZ
 from bot.logging import configure_logging
 from bot.outbox import OutboxWorker
-from bot.scheduling.demo import seed_demo
-from bot.scheduling.slots import SCHOOL_TZ
 from bot.settings import Settings, get_settings
-from bot.spool import InboundSpool
 from bot.texts import messages
 from bot.web import calendar, channels, dashboard, errors, health, webchat
 from bot.web.channels import OncePerOutage, receive_telegram

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Booking, BookingStatus, IntakeSlot, Lead, StaffMember, utcnow
-from bot.notifications import staff_text
-from bot.scheduling.booking import lead_fields
-from integrations.calendar import CalendarEvent, booking_ics, calendar_ics
+from bot.intake.booking import lead_fields
+from bot.intake.ics import CalendarEvent, booking_ics, calendar_ics
+from bot.intake.notices import staff_text
 
 router = APIRouter()
 

@@ -16,8 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 
 from bot import outbox
-from bot.inbound import InboundPipeline
-from bot.language import detect_language
+from bot.conversation.inbound import InboundPipeline
+from bot.conversation.language import detect_language
 from bot.settings import Settings
 from bot.texts import say
 from integrations import telegram, whatsapp

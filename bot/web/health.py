@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 
 from bot.db.engine import ping
-from bot.supervisor import load_status
+from bot.ops.supervisor import load_status
 
 router = APIRouter()
 

@@ -11,9 +11,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
-from bot.conversation import ConversationService, TurnRefusedError
+from bot.conversation.language import detect_language
+from bot.conversation.turn import ConversationService, TurnRefusedError
 from bot.db.repositories import webchat_inbox
-from bot.language import detect_language
 from bot.texts import say
 from bot.web.errors import ErrorResponse
 from integrations.webchat import SENDER_ID, WebchatRequest, WebchatResponse

@@ -16,8 +16,8 @@ from actions.questionnaire import (
     ActionStartQuestionnaire,
     ValidateQuestionnaireForm,
 )
-from bot import questionnaires as q
 from bot.db.repositories.leads import create_lead, find_lead
+from bot.guidance import questionnaires as q
 
 ALL_NO = dict.fromkeys(q.question_ids("needs"), "no")
 DATA_ANSWERS = {

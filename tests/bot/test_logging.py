@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot.logging import configure_logging
-from bot.rasa_project import rasa_server_command, write_runtime_files
+from bot.ops.rasa_project import rasa_server_command, write_runtime_files
 from bot.settings import Settings
 
 TOKEN = "900001:AAH-secret_token_value_1234567890abcdefg"

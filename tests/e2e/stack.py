@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from bot import rasa_project
+from bot.ops import rasa_project
 from bot.settings import PROJECT_ROOT, Settings
 
 TEKKIE = Path(sys.executable).parent / "tekkie"

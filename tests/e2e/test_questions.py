@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content import load_content
+from bot.guidance.content import load_content
 from tests.e2e.stack import Stack
 
 CONTENT = load_content()

@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from bot import rasa_project
+from bot.ops import rasa_project
 from bot.settings import PROJECT_ROOT
 from tests.e2e.stack import TEKKIE, Stack
 from tests.faults.proxy import CuttableProxy

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from bot import rasa_project
+from bot.ops import rasa_project
 from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.rasa

@@ -50,7 +50,7 @@ def get_campaign(session: Session, *, campaign_id: int) -> Campaign | None:
 
 
 def add_campaign(session: Session, *, code: str, name: str, kind: str) -> Campaign:
-    """Store a campaign as given (bot.campaigns validates first); IntegrityError on a taken code."""
+    """Store a campaign as given (campaigns validate first); IntegrityError on a taken code."""
     campaign = Campaign(code=code, name=name, kind=kind)
     with session.begin_nested():
         session.add(campaign)

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from bot.db.models import Availability, AvailabilityException, StaffMember
-from bot.notifications import SCHOOL_TZ
-from bot.scheduling import availability as domain
-from bot.scheduling.slots import generate_slots
+from bot.intake import availability as domain
+from bot.intake.notices import SCHOOL_TZ
+from bot.intake.slots import generate_slots
 from bot.web.dashboard.auth import Admin, AdminForm, redirect, sessions_of
 from bot.web.dashboard.templating import flash, render
 

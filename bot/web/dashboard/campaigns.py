@@ -9,9 +9,9 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot import campaigns
 from bot.db.models import Campaign
 from bot.db.repositories import campaigns as repo
+from bot.prospects import campaigns
 from bot.web.dashboard.auth import Staff, StaffForm, redirect, sessions_of
 from bot.web.dashboard.templating import render
 

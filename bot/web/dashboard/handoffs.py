@@ -11,9 +11,9 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot import handoff
 from bot.db.models import OutboxMessage
 from bot.db.repositories import handoffs as repo
+from bot.prospects import handoff
 from bot.web.dashboard.auth import Staff, StaffForm, StaffUser, redirect, sessions_of
 from bot.web.dashboard.lead import transcript
 from bot.web.dashboard.templating import flash, render

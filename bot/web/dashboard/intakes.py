@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.content import content
 from bot.db.models import LeadStatus, StaffMember
 from bot.db.repositories import dashboard as repo
-from bot.notifications import SCHOOL_TZ
+from bot.guidance.content import content
+from bot.intake.notices import SCHOOL_TZ
 from bot.web.dashboard.auth import Staff, sessions_of
 from bot.web.dashboard.templating import local_time, render
 

@@ -10,13 +10,13 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from bot.conversation.transcript import Line, lines_from_events
 from bot.db.models import IntakeSlot, Lead, LeadStatus, utcnow
 from bot.db.repositories import dashboard as repo
 from bot.db.repositories.leads import set_status
+from bot.intake import booking as bookings
+from bot.intake.slots import free_slots
 from bot.messages import rasa_sender_id
-from bot.scheduling import booking as bookings
-from bot.scheduling.slots import free_slots
-from bot.transcript import Line, lines_from_events
 from bot.web.dashboard.auth import Staff, StaffForm, redirect, sessions_of
 from bot.web.dashboard.intakes import track_names
 from bot.web.dashboard.templating import flash, render

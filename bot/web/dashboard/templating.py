@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bot.notifications import SCHOOL_TZ, format_slot
+from bot.intake.notices import SCHOOL_TZ, format_slot
 from bot.web.dashboard.i18n import translate
 
 if TYPE_CHECKING:

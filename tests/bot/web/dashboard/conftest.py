@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from bot.db.models import IntakeSlot, Lead, Role, StaffMember
 from bot.db.repositories import staff as staff_repo
 from bot.db.repositories.leads import create_lead
-from bot.scheduling import booking as bookings
+from bot.intake import booking as bookings
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.e2e.stack import free_port

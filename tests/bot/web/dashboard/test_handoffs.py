@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot import handoff
 from bot.db.models import Conversation, OutboxMessage
 from bot.db.repositories.leads import create_lead
+from bot.prospects import handoff
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.bot.web.dashboard.conftest import add_account, csrf_of, log_in

@@ -16,9 +16,9 @@ import uvicorn
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 
-from bot import services
 from bot.db.models import OutboxMessage, utcnow
 from bot.db.repositories import staff as staff_repo
+from bot.ops import services
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.dashboard import auth

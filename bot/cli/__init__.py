@@ -1,0 +1,1 @@
+"""The `tekkie` command, one module per command group."""

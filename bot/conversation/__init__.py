@@ -1,0 +1,1 @@
+"""Conversations on every channel: one turn, the inbound pipeline, language, transcripts."""

@@ -1,0 +1,315 @@
+"""Telegram and WhatsApp messages: stored first, handled once and in order, replied via the outbox.
+
+A webhook only verifies, parses and calls `accept`, which stores the message and returns at
+once. The database's unique constraint on (channel, external id) decides what is a
+redelivery; Redis, when configured, only remembers messages that are already stored, so a
+failed write can never make a redelivery look like a duplicate. `drain` then handles the
+conversation's pending messages one at a time, oldest first, under a per-conversation lock
+(Redis across app instances, else in-process). Replies go into the outbox in the same
+transaction that marks the message done, and are delivered right away.
+
+Faults: when Rasa (or its action server) is down, the oldest pending message waits with a
+backoff and the prospect gets one apology; newer messages wait behind it (order is kept) and
+add no attempts. When Redis is down, messages are still stored (the database de-duplicates)
+and wait, with the same one apology, until the lock can be taken again. When the database is
+down, `accept` raises and the webhook answers 503 (Telegram redelivers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any, Literal
+
+import anyio
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import outbox
+from bot.conversation.language import detect_language
+from bot.conversation.spool import InboundSpool
+from bot.conversation.turn import ConversationService, TurnRefusedError
+from bot.db.models import InboundDelivery, InboundStatus, OutboxMessage, utcnow
+from bot.db.repositories import conversations as conversation_repo
+from bot.messages import InboundMessage, OutboundMessage
+from bot.texts import say
+
+log = structlog.get_logger(__name__)
+RETRY_BASE = timedelta(seconds=5)
+RETRY_CAP = timedelta(minutes=5)
+MAX_ATTEMPTS = 8  # unexpected errors: then the prospect is told and the message is failed
+REDIS_PAUSE = 5.0  # seconds Redis is left alone after it failed
+DEDUPE_TTL = 7 * 24 * 3600  # seconds; channels redeliver within minutes to days
+Deliver = Callable[[list[int]], Awaitable[None]]
+
+
+class InboundPipeline:
+    """Stores channel messages, handles each once, in order, and sends the replies."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        conversations: ConversationService,
+        deliver: Deliver,
+        redis: Redis | None = None,
+        key_prefix: str = "tekkie",
+        spool: InboundSpool | None = None,
+        retry_base: timedelta = RETRY_BASE,
+        retry_cap: timedelta = RETRY_CAP,
+    ) -> None:
+        self._retry = (retry_base, retry_cap)
+        self._sessions = sessions
+        self._spool = spool
+        self._conversations = conversations
+        self._deliver = deliver
+        self._redis = redis
+        self._redis_paused_until = 0.0
+        self._prefix = key_prefix
+        self._local_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def accept(self, external_id: str, message: InboundMessage) -> bool:
+        """Store a message; False when it was stored before (then nothing happens).
+
+        Raises SQLAlchemyError when the database is down: nothing was stored, the channel
+        must deliver it again. Redis being down only costs the fast duplicate check.
+        """
+        key = f"{self._prefix}:inbound:{message.channel}:{external_id}"
+        if await self._redis_call(lambda redis: redis.exists(key)):
+            return False
+        stored = await anyio.to_thread.run_sync(self._store, external_id, message)
+        await self._redis_call(lambda redis: redis.set(key, 1, ex=DEDUPE_TTL))  # once stored
+        return stored
+
+    async def accept_or_keep(
+        self, external_id: str, message: InboundMessage
+    ) -> Literal["stored", "duplicate", "kept"]:
+        """`accept`, but a message the database cannot take now is kept in the spool.
+
+        For channels that never deliver again (WhatsApp): "kept" messages are stored and
+        handled once the database is back. Raises SQLAlchemyError or OSError only when
+        neither the database nor the disk can keep the message.
+        """
+        try:
+            return "stored" if await self.accept(external_id, message) else "duplicate"
+        except SQLAlchemyError:
+            if self._spool is None:
+                raise
+            await anyio.to_thread.run_sync(self._spool.put, external_id, message)
+            log.warning("inbound.spooled", channel=message.channel)
+            return "kept"
+
+    async def move_spooled(self) -> int:
+        """Store spooled messages now that the database may be back; how many moved."""
+        if self._spool is None:
+            return 0
+        moved = 0
+        for path, external_id, message in await anyio.to_thread.run_sync(self._spool.waiting):
+            try:
+                await self.accept(external_id, message)
+            except SQLAlchemyError:
+                return moved  # still down: the rest waits too
+            path.unlink(missing_ok=True)
+            moved += 1
+            await self.drain(message.channel, message.channel_user_id)
+        return moved
+
+    async def _redis_call(self, command: Callable[[Redis], Awaitable[Any]]) -> Any:
+        """Run a Redis command; None when there is no Redis or it is down.
+
+        After a failure Redis is left alone for REDIS_PAUSE seconds, so that each webhook
+        does not wait for the client's retries again while Redis is away.
+        """
+        if self._redis is None or time.monotonic() < self._redis_paused_until:
+            return None
+        try:
+            return await command(self._redis)
+        except RedisError:
+            self._redis_paused_until = time.monotonic() + REDIS_PAUSE
+            log.warning("inbound.redis_unavailable", exc_info=True)
+            return None
+
+    def _store(self, external_id: str, message: InboundMessage) -> bool:
+        """Store the delivery; its arrival opens WhatsApp's 24-hour window, even if refused."""
+        try:
+            with self._sessions.begin() as session:
+                session.add(
+                    InboundDelivery(
+                        channel=message.channel, channel_user_id=message.channel_user_id,
+                        external_id=external_id, message=message.to_dict(),
+                    )
+                )  # fmt: skip
+                session.flush()
+                conversation = conversation_repo.get_or_create_conversation(
+                    session, channel=message.channel, channel_user_id=message.channel_user_id
+                )
+                conversation_repo.record_inbound(
+                    session, conversation=conversation, campaign=message.campaign
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def drain(self, channel: str, channel_user_id: str) -> None:
+        """Handle the conversation's pending messages, oldest first, one at a time.
+
+        Stops at the first message that must wait (its retry time has not come, or Rasa is
+        down): the newer ones wait behind it, so the order is kept.
+        """
+        try:
+            async with self._lock(f"{channel}:{channel_user_id}"):
+                while (
+                    item := await anyio.to_thread.run_sync(self._next, channel, channel_user_id)
+                ) is not None:
+                    if not await self._process(*item):
+                        return
+        except RedisError:  # no lock across app instances: wait, and say sorry once
+            log.warning("inbound.lock_unavailable", channel=channel, exc_info=True)
+            item = await anyio.to_thread.run_sync(self._next, channel, channel_user_id)
+            if item is not None:
+                item_id, message, attempts = item
+                language = detect_language(message.text or "", hint=message.locale)
+                apology = say("delayed", language)
+                ids = await anyio.to_thread.run_sync(
+                    self._postpone, item_id, message, apology, attempts
+                )
+                await self._deliver(ids)
+
+    async def retry_due(self) -> int:
+        """Handle pending messages whose retry time has come; return how many conversations."""
+        await self.move_spooled()
+        due = await anyio.to_thread.run_sync(self._due_conversations)
+        for channel, user in due:
+            try:
+                await self.drain(channel, user)
+            except Exception:  # one conversation must not stop the others
+                log.exception("inbound.retry_failed", channel=channel)
+        return len(due)
+
+    @asynccontextmanager
+    async def _lock(self, key: str) -> AsyncIterator[None]:
+        async with self._local_locks[key]:
+            if self._redis is None:
+                yield
+                return
+            if time.monotonic() < self._redis_paused_until:
+                raise RedisError("Redis failed a moment ago")
+            # Not "{prefix}:lock:...": Rasa's own lock store keeps its locks there.
+            name = f"{self._prefix}:turn:{key}"
+            try:
+                async with self._redis.lock(name, timeout=120, blocking_timeout=60):
+                    yield
+            except RedisError:
+                self._redis_paused_until = time.monotonic() + REDIS_PAUSE
+                raise
+
+    def _next(self, channel: str, user: str) -> tuple[int, InboundMessage, int] | None:
+        """The conversation's oldest pending message, if its (retry) time has come."""
+        with self._sessions() as session:
+            item = session.scalars(
+                select(InboundDelivery)
+                .where(
+                    InboundDelivery.channel == channel,
+                    InboundDelivery.channel_user_id == user,
+                    InboundDelivery.status == InboundStatus.PENDING,
+                )
+                .order_by(InboundDelivery.id)
+                .limit(1)
+            ).first()
+            if item is None or item.next_attempt_at > utcnow():
+                return None
+            return item.id, InboundMessage.from_dict(item.message), item.attempts
+
+    def _due_conversations(self) -> list[tuple[str, str]]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(InboundDelivery.channel, InboundDelivery.channel_user_id)
+                .where(
+                    InboundDelivery.status == InboundStatus.PENDING,
+                    InboundDelivery.next_attempt_at <= utcnow(),
+                )
+                .distinct()
+            )
+            return [(channel, user) for channel, user in rows]
+
+    async def _process(self, item_id: int, message: InboundMessage, attempts: int) -> bool:
+        """Handle one message; False when it must wait (Rasa down, or an unexpected error)."""
+        try:
+            replies = await self._conversations.handle(message)
+        except TurnRefusedError as refused:
+            if refused.reason == "unavailable":
+                ids = await anyio.to_thread.run_sync(
+                    self._postpone, item_id, message, refused.later, attempts
+                )
+                await self._deliver(ids)
+                return False
+            replies = [OutboundMessage(text=refused.reply)]
+        except Exception as error:  # a bug or an outage must not block the conversation
+            log.exception("inbound.failed", id=item_id, attempts=attempts + 1)
+            if attempts + 1 < MAX_ATTEMPTS:
+                await anyio.to_thread.run_sync(self._postpone, item_id, message, "", attempts)
+                return False
+            language = detect_language(message.text or "", hint=message.locale)
+            sorry = [OutboundMessage(text=say("no_reply", language))]
+            failure = f"{type(error).__name__}: {error}"
+            ids = await anyio.to_thread.run_sync(self._finish, item_id, message, sorry, failure)
+            await self._deliver(ids)
+            return True
+        ids = await anyio.to_thread.run_sync(self._finish, item_id, message, replies)
+        await self._deliver(ids)
+        return True
+
+    def _finish(
+        self,
+        item_id: int,
+        message: InboundMessage,
+        replies: list[OutboundMessage],
+        failure: str | None = None,
+    ) -> list[int]:
+        """Mark the message handled (or failed, keeping the error) and queue the replies."""
+        with self._sessions.begin() as session:
+            item = session.get_one(InboundDelivery, item_id)
+            item.status = InboundStatus.FAILED if failure else InboundStatus.DONE
+            item.last_error = failure[:2000] if failure else item.last_error
+            item.processed_at = utcnow()
+            return [
+                _reply(session, message, f"reply:{item_id}:{n}", reply).id
+                for n, reply in enumerate(replies)
+            ]
+
+    def _postpone(
+        self, item_id: int, message: InboundMessage, apology: str, attempts: int
+    ) -> list[int]:
+        with self._sessions.begin() as session:
+            item = session.get_one(InboundDelivery, item_id)
+            item.attempts = attempts + 1
+            item.next_attempt_at = utcnow() + _backoff(attempts + 1, *self._retry)
+            item.last_error = "rasa unavailable" if apology else "error while handling"
+            if attempts > 0 or not apology:
+                return []  # one apology per message is enough
+            key = f"apology:{message.channel}:{message.channel_user_id}:{item_id}"
+            return [_reply(session, message, key, OutboundMessage(text=apology)).id]
+
+
+def _reply(
+    session: Session, message: InboundMessage, key: str, reply: OutboundMessage
+) -> OutboxMessage:
+    return outbox.enqueue(
+        session, key=key, kind="reply", audience="prospect", channel=message.channel,
+        recipient=message.channel_user_id, payload=reply.to_payload(),
+    )  # fmt: skip
+
+
+def _backoff(attempts: int, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP) -> timedelta:
+    """5 s, 10 s, 20 s, ... capped at 5 minutes (by default), for any number of attempts."""
+    doublings = min(max(attempts - 1, 0), 30)  # never an overflow, whatever the count
+    wait: timedelta = min(base * (2**doublings), cap)
+    return wait

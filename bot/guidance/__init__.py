@@ -1,0 +1,1 @@
+"""What Tekkie tells prospects: content, answers, the fit assessment and questionnaires."""

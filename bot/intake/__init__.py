@@ -1,0 +1,1 @@
+"""Intake appointments: slots, availability, booking, the chat flow, notices and .ics files."""

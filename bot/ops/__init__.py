@@ -1,0 +1,1 @@
+"""Running Tekkie: its processes, their supervision, the Rasa project and reports."""

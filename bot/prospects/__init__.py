@@ -1,0 +1,1 @@
+"""The prospect's relation with the school: privacy, human handoff, campaigns."""
