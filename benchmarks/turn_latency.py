@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.fakes import (
+from tests.support.fakes import (
     TELEGRAM_SECRET,
     FakeTelegramApi,
     FakeTwilioApi,
@@ -28,7 +28,7 @@ from tests.e2e.fakes import (
     twilio_message,
     twilio_signature,
 )
-from tests.e2e.stack import Stack, make_stack, start, stop
+from tests.support.stack import Stack, make_stack, start, stop
 
 TURNS = ["hoi", "wat voor werk kan ik doen", "ok", "hello", "which track suits me", "thanks"]
 

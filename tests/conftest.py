@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import os
 import secrets
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import migrate
-from bot.db.engine import make_engine, make_session_factory, normalise_url
+from bot.db.engine import make_engine, make_session_factory
 from bot.settings import Settings
+from tests.support.databases import scratch_database
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("TEKKIE_TEST_POSTGRES_URL")
@@ -70,20 +68,7 @@ def postgres_server_url() -> str:
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    yield from _scratch_database(postgres_server_url)
-
-
-def _scratch_database(server_url: str) -> Iterator[str]:
-    name = f"tekkie_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(normalise_url(server_url)).set(database=name).render_as_string(False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from scratch_database(postgres_server_url)
 
 
 @pytest.fixture(scope="session")
@@ -112,4 +97,4 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'tekkie.db'}"
     else:
-        yield from _scratch_database(request.getfixturevalue("postgres_server_url"))
+        yield from scratch_database(request.getfixturevalue("postgres_server_url"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import _scratch_database
-from tests.e2e.fakes import FakeTelegramApi, FakeTwilioApi, channel_settings
-from tests.e2e.stack import Stack, listening_addresses, make_stack, start, stop
+from tests.support.databases import scratch_database
+from tests.support.fakes import FakeTelegramApi, FakeTwilioApi, channel_settings
+from tests.support.stack import Stack, listening_addresses, make_stack, start, stop
 
 LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1 in /proc/net
 
@@ -39,7 +39,7 @@ def stack(
         return
     redis_url = request.getfixturevalue("redis_server_url")
     prefix = f"tekkietest{uuid.uuid4().hex[:8]}"
-    database = _scratch_database(request.getfixturevalue("postgres_server_url"))
+    database = scratch_database(request.getfixturevalue("postgres_server_url"))
     try:
         overrides = {
             **channels,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.engine import make_engine
 from bot.db.models import Booking, IntakeSlot, Lead, OutboxMessage
-from tests.e2e.stack import Stack, wait_for_inbox
+from tests.support.stack import Stack, wait_for_inbox
 
 CHOOSE = "/choose_slot"
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.db.engine import make_engine
 from bot.db.models import Conversation, InboundDelivery, Lead, OutboxMessage, utcnow
-from tests.e2e.fakes import (
+from tests.support.fakes import (
     TELEGRAM_SECRET,
     FakeTelegramApi,
     FakeTwilioApi,
@@ -26,7 +26,7 @@ from tests.e2e.fakes import (
     twilio_message,
     twilio_signature,
 )
-from tests.e2e.stack import Stack
+from tests.support.stack import Stack
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from bot.db.models import Conversation, Role
 from bot.db.repositories import staff as staff_repo
 from bot.settings import PROJECT_ROOT
 from tests.conftest import IN_CI
-from tests.e2e.stack import Stack, wait_for_inbox
 from tests.e2e.test_booking_conversation import book_in_dutch
+from tests.support.stack import Stack, wait_for_inbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "dashboard"

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from bot.db.engine import make_engine
 from bot.db.models import Conversation, InboundDelivery
 from bot.db.repositories import staff as staff_repo
-from tests.e2e.fakes import FakeTelegramApi, telegram_text
-from tests.e2e.stack import Stack, wait_for_inbox
 from tests.e2e.test_channels import TelegramChat
+from tests.support.fakes import FakeTelegramApi, telegram_text
+from tests.support.stack import Stack, wait_for_inbox
 
 MENU = ["/ask_careers", "/ask_assessment", "/ask_support", "/book_intake", "/talk_to_person"]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

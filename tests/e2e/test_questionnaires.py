@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.engine import make_engine
 from bot.db.models import Lead
-from tests.e2e.stack import Stack
+from tests.support.stack import Stack
 
 # Someone who likes numbers and puzzles: the content's scoring makes this a data analyst.
 DATA_ANSWERS = {

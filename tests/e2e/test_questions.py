@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.guidance.content import load_content
-from tests.e2e.stack import Stack
+from tests.support.stack import Stack
 
 CONTENT = load_content()
 

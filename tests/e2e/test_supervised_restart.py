@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.stack import Stack
+from tests.support.stack import Stack
 
 
 def health(stack: Stack) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import LOOPBACK
-from tests.e2e.stack import Stack, listening_addresses
+from tests.support.stack import Stack, listening_addresses
 
 MENU = ["/ask_careers", "/ask_assessment", "/ask_support", "/book_intake", "/talk_to_person"]
 

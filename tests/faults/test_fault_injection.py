@@ -27,8 +27,8 @@ import redis
 from sqlalchemy.engine import make_url
 
 from bot.settings import PROJECT_ROOT
-from tests.conftest import _scratch_database
-from tests.e2e.fakes import (
+from tests.support.databases import scratch_database
+from tests.support.fakes import (
     TELEGRAM_SECRET,
     FakeTelegramApi,
     FakeTwilioApi,
@@ -37,9 +37,9 @@ from tests.e2e.fakes import (
     twilio_message,
     twilio_signature,
 )
-from tests.e2e.stack import make_stack
-from tests.faults.proxy import CuttableProxy
-from tests.faults.stack import FaultStack, direct_engine
+from tests.support.fault_stack import FaultStack, direct_engine
+from tests.support.proxy import CuttableProxy
+from tests.support.stack import make_stack
 
 pytestmark = [pytest.mark.rasa, pytest.mark.postgres, pytest.mark.redis]
 APOLOGY = re.compile(r"^Sorry, (ik kan nu even niet|I can't answer right now|Tekkie is even niet|"
@@ -53,7 +53,7 @@ def faulty(
     tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str, redis_server_url: str
 ) -> Iterator[FaultStack]:
     """The production-like stack, with PostgreSQL and Redis behind cuttable proxies."""
-    database = _scratch_database(postgres_server_url)
+    database = scratch_database(postgres_server_url)
     direct_url = next(database)
     url = make_url(direct_url)
     redis_target = make_url(redis_server_url)

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from integrations.redis_client import make_redis
-from tests.faults.proxy import CuttableProxy
+from tests.support.proxy import CuttableProxy
 
 pytestmark = pytest.mark.redis
 

@@ -22,8 +22,8 @@ from integrations.outbox_senders import (
     build_senders,
 )
 from integrations.telegram import make_bot
-from tests.e2e.fakes import FakeTelegramApi
-from tests.e2e.stack import free_port
+from tests.support.fakes import FakeTelegramApi
+from tests.support.stack import free_port
 
 NOTICE = "📅 Nieuwe intake gepland\n\nNaam: Fatima El Amrani\nContact: +31612345678"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -14,34 +13,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
-from bot.db.models import Role, StaffAccount, utcnow
+from bot.db.models import StaffAccount, utcnow
 from bot.db.repositories import staff as repo
 from bot.settings import Settings
 from bot.web.dashboard.i18n import translate
 from bot.web.dashboard.templating import local_time, render
+from bot.web.dashboard.users import StaffUser
 from integrations.outbox_senders import ACCOUNT_EMAIL_CHANNEL
 
 router = APIRouter()
 SESSION_COOKIE = "tekkie_staff"
 LOGIN_CSRF_COOKIE = "tekkie_login_csrf"
-
-
-@dataclass(frozen=True)
-class StaffUser:
-    """The logged-in staff member, as pages need them."""
-
-    account_id: int
-    name: str
-    email: str
-    role: str
-    language: str
-    csrf_token: str
-    staff_member_id: int | None
-
-    @property
-    def is_admin(self) -> bool:
-        """Admins manage staff accounts and availability."""
-        return self.role == Role.ADMIN
 
 
 class LoginRequiredError(Exception):

@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 from bot.db.models import OutboxMessage
 from bot.db.repositories import handoffs as repo
 from bot.prospects import handoff
-from bot.web.dashboard.auth import Staff, StaffForm, StaffUser, redirect, sessions_of
+from bot.web.dashboard.auth import Staff, StaffForm, redirect, sessions_of
 from bot.web.dashboard.lead import transcript
 from bot.web.dashboard.templating import flash, render
+from bot.web.dashboard.users import StaffUser
 from integrations.rasa_client import RasaClient, RasaUnavailableError
 
 router = APIRouter()

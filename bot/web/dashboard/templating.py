@@ -15,7 +15,7 @@ from bot.intake.notices import SCHOOL_TZ, format_slot
 from bot.web.dashboard.i18n import translate
 
 if TYPE_CHECKING:
-    from bot.web.dashboard.auth import StaffUser
+    from bot.web.dashboard.users import StaffUser
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "dashboard"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

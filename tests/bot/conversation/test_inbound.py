@@ -21,7 +21,7 @@ from bot.conversation.turn import TurnRefusedError
 from bot.db.models import InboundDelivery, OutboxMessage
 from bot.messages import InboundMessage, OutboundMessage
 from integrations.redis_client import make_redis
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 
 class Conversations:

@@ -12,7 +12,7 @@ from bot.db.repositories.leads import create_lead
 from bot.intake import booking as bookings
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 
 @pytest.fixture

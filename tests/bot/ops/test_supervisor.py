@@ -23,7 +23,7 @@ from bot.ops.supervisor import (
     load_status,
     port_in_use,
 )
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 # A quiet HTTP server on the port in argv[1] answering 200 to every GET.
 SERVER = """

@@ -28,8 +28,8 @@ from bot.prospects import campaigns
 from bot.prospects.campaigns import CampaignInvalidError, Funnel, Link
 from bot.settings import Settings
 from integrations import telegram, whatsapp
-from tests.bot.qr_decode import PNG_SIGNATURE, read_png, read_svg
-from tests.e2e.fakes import telegram_text, twilio_message
+from tests.support.fakes import telegram_text, twilio_message
+from tests.support.qr_decode import PNG_SIGNATURE, read_png, read_svg
 
 BOT = Bot("123456:TEST-token")
 CODES = ["buurthuis-west", "ab", "42", "zomer-2026", "a--b", "x" * 32, "0-influencer-9"]

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from bot.db.models import InboundDelivery, OutboxMessage
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.e2e.fakes import (
+from tests.support.fakes import (
     TELEGRAM_SECRET,
     FakeTelegramApi,
     FakeTwilioApi,
@@ -20,7 +20,7 @@ from tests.e2e.fakes import (
     twilio_message,
     twilio_signature,
 )
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 BASE = "http://testserver"
 

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.web import security
 from bot.web.app import create_app
 from tests.bot.web.dashboard.conftest import add_account, log_in
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 PAGES = ["/", "/privacy", "/dashboard/login", "/health/live", "/api/webchat/messages?sender_id=x",
          "/static/chat.js", "/no-such-page"]  # fmt: skip

@@ -15,9 +15,9 @@ from bot.db.repositories.leads import set_status
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.bot.prospects.test_campaigns import opened_on_telegram, sent_on_whatsapp
-from tests.bot.qr_decode import PNG_SIGNATURE, read_png, read_svg
 from tests.bot.web.dashboard.conftest import add_account, booked_lead, csrf_of, log_in
-from tests.e2e.stack import free_port
+from tests.support.qr_decode import PNG_SIGNATURE, read_png, read_svg
+from tests.support.stack import free_port
 
 PAGES = [
     "/dashboard/campaigns",

@@ -18,7 +18,7 @@ from bot.prospects import handoff
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.bot.web.dashboard.conftest import add_account, csrf_of, log_in
-from tests.bot.web.dashboard.fake_rasa import FakeRasa, running
+from tests.support.fake_rasa import FakeRasa, running
 
 
 @pytest.fixture

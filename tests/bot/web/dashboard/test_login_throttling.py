@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.dashboard import auth
 from tests.bot.web.dashboard.conftest import PASSWORD, add_account
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 TOKEN = "login-form-token-for-these-tests"  # the form's CSRF field must equal its cookie
 

@@ -12,7 +12,7 @@ import contextlib
 import threading
 from typing import Self
 
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 
 class CuttableProxy:

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 TELEGRAM_SECRET = "tekkie-test-secret-0123456789"
 BOT_USER = {"id": 900001, "is_bot": True, "first_name": "Tekkie", "username": "TekkieTestBot"}

@@ -23,8 +23,8 @@ from sqlalchemy.engine import Engine
 
 from bot.ops import rasa_project
 from bot.settings import PROJECT_ROOT
-from tests.e2e.stack import TEKKIE, Stack
-from tests.faults.proxy import CuttableProxy
+from tests.support.proxy import CuttableProxy
+from tests.support.stack import TEKKIE, Stack
 
 
 @dataclass
