@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import button, in_thread, language, prospect
 from actions.questionnaire import STORE, save_pending_answers
-from bot.db.runtime import sessions
+from actions.wiring import Deps, Wired
 from bot.intake import booking as bookings
 from bot.intake import chat as intake
 from bot.prospects import privacy
@@ -39,7 +39,7 @@ def booking_buttons(lang: str) -> list[dict[str, str]]:
             button(say("cancel_button", lang), "/cancel_intake")]  # fmt: skip
 
 
-class ActionBookIntake(Action):
+class ActionBookIntake(Wired, Action):
     """Runs when the booking form is done: books, moves, or explains why not."""
 
     def name(self) -> str:
@@ -55,7 +55,7 @@ class ActionBookIntake(Action):
             dispatcher.utter_message(text=say("no_consent", lang))
             return reset_form()
         rescheduling = bool(tracker.get_slot("rescheduling"))
-        current = await in_thread(intake.current_booking, sessions(), who)
+        current = await in_thread(intake.current_booking, self.deps.sessions, who)
         slot_id = tracker.get_slot("slot_id")
         if current is not None and not rescheduling:
             when = intake.when_text(current.starts_at, current.mode, current.location, lang)
@@ -67,9 +67,9 @@ class ActionBookIntake(Action):
             return reset_form()
         try:
             booked, name = await in_thread(
-                intake.book, sessions(), who, slot_id=int(slot_id),
+                intake.book, self.deps.sessions, who, slot_id=int(slot_id),
                 name=tracker.get_slot("full_name"), contact=tracker.get_slot("contact"),
-                language=lang, reschedule=rescheduling,
+                language=lang, reschedule=rescheduling, notices=self.deps.notices,
             )  # fmt: skip
         except bookings.SlotTakenError:
             dispatcher.utter_message(text=say("slot_taken", lang))
@@ -81,7 +81,7 @@ class ActionBookIntake(Action):
         return reset_form()
 
 
-class ActionStartReschedule(Action):
+class ActionStartReschedule(Wired, Action):
     """On "verzetten": shows the current intake and lets the form pick a new time."""
 
     def name(self) -> str:
@@ -92,7 +92,7 @@ class ActionStartReschedule(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         """Say when the intake is now; the form then offers new times."""
-        current = await in_thread(intake.current_booking, sessions(), prospect(tracker))
+        current = await in_thread(intake.current_booking, self.deps.sessions, prospect(tracker))
         if current is not None:
             lang = language(tracker)
             when = intake.when_text(current.starts_at, current.mode, current.location, lang)
@@ -100,7 +100,7 @@ class ActionStartReschedule(Action):
         return [*reset_form(), SlotSet("rescheduling", True), SlotSet("intake_mode", "any")]
 
 
-class ActionAskCancel(Action):
+class ActionAskCancel(Wired, Action):
     """On "annuleren": asks to confirm, or says there is nothing to cancel."""
 
     def name(self) -> str:
@@ -112,7 +112,7 @@ class ActionAskCancel(Action):
     ) -> Events:
         """Yes/no buttons; the answer goes to action_handle_yes_no."""
         lang = language(tracker)
-        current = await in_thread(intake.current_booking, sessions(), prospect(tracker))
+        current = await in_thread(intake.current_booking, self.deps.sessions, prospect(tracker))
         if current is None:
             dispatcher.utter_message(text=say("no_booking", lang), buttons=book_buttons(lang))
             return [SlotSet("pending_confirmation", None)]
@@ -127,7 +127,7 @@ def yes_no_buttons(lang: str) -> list[dict[str, str]]:
     return [button(say("yes_button", lang), "/affirm"), button(say("no_button", lang), "/deny")]
 
 
-class ActionHandleYesNo(Action):
+class ActionHandleYesNo(Wired, Action):
     """A yes or no: confirms a pending cancel or erase, or simply moves on."""
 
     def name(self) -> str:
@@ -143,18 +143,22 @@ class ActionHandleYesNo(Action):
         pending = tracker.get_slot("pending_confirmation")
         done: Events = [SlotSet("pending_confirmation", None)]
         if pending == "cancel" and yes:
-            cancelled = await in_thread(intake.cancel, sessions(), prospect(tracker))
+            cancelled = await in_thread(
+                intake.cancel, self.deps.sessions, prospect(tracker), notices=self.deps.notices
+            )
             dispatcher.utter_message(text=say("cancelled" if cancelled else "no_booking", lang))
         elif pending == "delete" and yes:
-            await in_thread(erase, tracker)
+            await in_thread(erase, self.deps, tracker)
             dispatcher.utter_message(text=say("deleted", lang))
             return [*done, *reset_form()]
         elif pending in ("cancel", "delete"):
             dispatcher.utter_message(text=say("kept", lang))
         elif pending in STORE_ANSWERS:
             if yes:
-                await in_thread(intake.record_consent, sessions(), prospect(tracker), language=lang)
-                await save_pending_answers(tracker)
+                await in_thread(
+                    intake.record_consent, self.deps.sessions, prospect(tracker), language=lang
+                )
+                await save_pending_answers(self.deps, tracker)
             dispatcher.utter_message(
                 text=say("answers_saved" if yes else "answers_not_saved", lang)
             )
@@ -165,19 +169,20 @@ class ActionHandleYesNo(Action):
         return done
 
 
-def erase(tracker: Tracker) -> None:
+def erase(deps: Deps, tracker: Tracker) -> None:
     """Erase the prospect's data in one transaction."""
     who = prospect(tracker)
-    with sessions().begin() as session:
+    with deps.sessions.begin() as session:
         privacy.erase_person(
             session,
             channel=who.channel,
             channel_user_id=who.channel_user_id,
             rasa_sender_id=tracker.sender_id,
+            notices=deps.notices,
         )
 
 
-class ActionLeaveBooking(Action):
+class ActionLeaveBooking(Wired, Action):
     """Leaves the booking form on "menu", "stop" or another request."""
 
     def name(self) -> str:

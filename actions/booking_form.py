@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import INTERRUPTIONS, button, in_thread, intent, language, prospect
 from actions.context import latest_user_event
 from actions.questionnaire import save_pending_answers
-from bot.db.runtime import sessions
+from actions.wiring import Wired
 from bot.intake import chat as intake
 from bot.texts import say
 
@@ -36,7 +36,7 @@ def _position(text: str, count: int) -> int | None:
     return None
 
 
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(Wired, FormValidationAction):
     """Skips what Tekkie already knows and checks each answer."""
 
     def name(self) -> str:
@@ -53,7 +53,7 @@ class ValidateBookingForm(FormValidationAction):
         """Only the questions still needed; none when booking is not possible or not wanted."""
         if tracker.get_slot("consent") is False:
             return []
-        known = await in_thread(intake.state, sessions(), prospect(tracker))
+        known = await in_thread(intake.state, self.deps.sessions, prospect(tracker))
         rescheduling = bool(tracker.get_slot("rescheduling"))
         if (known.booked_at is not None) != rescheduling:
             return []  # already booked (or nothing to move): action_book_intake explains
@@ -72,9 +72,14 @@ class ValidateBookingForm(FormValidationAction):
         """Yes stores the lead now (with the consent text's version); no ends the form."""
         if value is True:
             await in_thread(
-                intake.record_consent, sessions(), prospect(tracker), language=language(tracker)
+                intake.record_consent,
+                self.deps.sessions,
+                prospect(tracker),
+                language=language(tracker),
             )
-            await save_pending_answers(tracker)  # the advice and needs found before, if any
+            await save_pending_answers(
+                self.deps, tracker
+            )  # the advice and needs found before, if any
         return {"consent": value}
 
     async def validate_intake_mode(
@@ -102,7 +107,7 @@ class ValidateBookingForm(FormValidationAction):
             return {"slot_id": offered[position]}
         times = re.findall(r"\b(\d{1,2})[:.](\d{2})\b", text)
         if times and offered:
-            found = await in_thread(intake.find_offered, sessions(), offered, times[0])
+            found = await in_thread(intake.find_offered, self.deps.sessions, offered, times[0])
             if found is not None:
                 return {"slot_id": str(found)}
         dispatcher.utter_message(text=say("pick_a_time", language(tracker)))
@@ -117,7 +122,7 @@ class ValidateBookingForm(FormValidationAction):
             return {"slot_id": None, "slot_page": page + 1}
         if value is None or not str(value).isdigit():
             return {"slot_id": None}
-        if not await in_thread(intake.is_free, sessions(), int(value)):
+        if not await in_thread(intake.is_free, self.deps.sessions, int(value)):
             dispatcher.utter_message(text=say("slot_taken", language(tracker)))
             return {"slot_id": None, "slot_page": 0}
         return {"slot_id": str(value)}
@@ -150,7 +155,7 @@ class ValidateBookingForm(FormValidationAction):
         return {"contact": str(value).strip()}
 
 
-class ActionAskConsent(Action):
+class ActionAskConsent(Wired, Action):
     """Asks permission to store the lead before anything is stored."""
 
     def name(self) -> str:
@@ -170,7 +175,7 @@ class ActionAskConsent(Action):
         return []
 
 
-class ActionAskIntakeMode(Action):
+class ActionAskIntakeMode(Wired, Action):
     """Asks online or on location."""
 
     def name(self) -> str:
@@ -192,7 +197,7 @@ class ActionAskIntakeMode(Action):
         return []
 
 
-class ActionAskSlotId(Action):
+class ActionAskSlotId(Wired, Action):
     """Offers the next free slots as buttons, a few at a time, with "other times"."""
 
     def name(self) -> str:
@@ -205,12 +210,12 @@ class ActionAskSlotId(Action):
         """Show one page of slots, remember them, or end the form when there are none."""
         lang, page = language(tracker), int(tracker.get_slot("slot_page") or 0)
         options = await in_thread(
-            intake.offer, sessions(), mode=tracker.get_slot("intake_mode"), page=page
+            intake.offer, self.deps.sessions, mode=tracker.get_slot("intake_mode"), page=page
         )
         if not options and page > 0:
             dispatcher.utter_message(text=say("no_more_slots", lang))
             options = await in_thread(
-                intake.offer, sessions(), mode=tracker.get_slot("intake_mode"), page=0
+                intake.offer, self.deps.sessions, mode=tracker.get_slot("intake_mode"), page=0
             )
             page = 0
         if not options:
@@ -231,7 +236,7 @@ def choose_slot_payload(slot_id: int) -> str:
     return f'/choose_slot{{"slot_id": "{slot_id}"}}'
 
 
-class _AskOneQuestion(Action):
+class _AskOneQuestion(Wired, Action):
     """Asks one short question from messages.yml (subclasses name the action and the text)."""
 
     action_name = ""
@@ -249,7 +254,7 @@ class _AskOneQuestion(Action):
         return []
 
 
-class ActionAskFullName(Action):
+class ActionAskFullName(Wired, Action):
     """Asks the prospect's name, suggesting the channel's profile name as a button."""
 
     def name(self) -> str:

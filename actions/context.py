@@ -9,8 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.wiring import Wired
 from bot.conversation.language import detect_language, normalise_language
-from bot.settings import get_settings
 
 # Form answers that say nothing about the language (names, e-mail addresses, phone numbers).
 ANSWERS_WITHOUT_LANGUAGE = frozenset({"full_name", "contact"})
@@ -21,7 +21,7 @@ def latest_user_event(tracker: Tracker) -> dict[str, Any]:
     return next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
 
 
-class ActionReadContext(Action):
+class ActionReadContext(Wired, Action):
     """Custom slot mapping: keeps `language` and `privacy_url` up to date on each message."""
 
     def name(self) -> str:
@@ -34,7 +34,7 @@ class ActionReadContext(Action):
         """Set the language the prospect asked for or writes in; set the privacy link once."""
         events: list[dict[str, Any]] = []
         if not tracker.get_slot("privacy_url"):
-            events.append(SlotSet("privacy_url", get_settings().privacy_notice_url))
+            events.append(SlotSet("privacy_url", self.deps.privacy_url))
         if tracker.get_slot("requested_slot") in ANSWERS_WITHOUT_LANGUAGE:
             return events  # "fatima@example.nl" is an address, not a wish to speak Dutch
         current = tracker.get_slot("language")

@@ -10,20 +10,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import in_thread, language, prospect
-from bot.db.runtime import sessions
+from actions.wiring import Deps, Wired
 from bot.prospects import handoff
 from bot.texts import say
 
 
-def _request(tracker: Tracker, lang: str) -> bool:
+def _request(deps: Deps, tracker: Tracker, lang: str) -> bool:
     who = prospect(tracker)
-    with sessions().begin() as session:
+    with deps.sessions.begin() as session:
         return handoff.request_handoff(
-            session, channel=who.channel, channel_user_id=who.channel_user_id, language=lang
-        )
+            session, channel=who.channel, channel_user_id=who.channel_user_id, language=lang,
+            notices=deps.notices,
+        )  # fmt: skip
 
 
-class ActionRequestHandoff(Action):
+class ActionRequestHandoff(Wired, Action):
     """Records the request, tells staff, and pauses the conversation until staff hand it back."""
 
     def name(self) -> str:
@@ -35,6 +36,6 @@ class ActionRequestHandoff(Action):
     ) -> list[dict[str, Any]]:
         """Say that a colleague will answer here; Rasa predicts nothing while paused."""
         lang = language(tracker)
-        await in_thread(_request, tracker, lang)
+        await in_thread(_request, self.deps, tracker, lang)
         dispatcher.utter_message(text=say("handoff_requested", lang))
         return [ConversationPaused()]

@@ -11,12 +11,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.booking import yes_no_buttons
 from actions.common import in_thread, language, prospect
-from bot.db.runtime import sessions
+from actions.wiring import Deps, Wired
 from bot.prospects import privacy
 from bot.texts import say
 
 
-class ActionAskDelete(Action):
+class ActionAskDelete(Wired, Action):
     """Asks to confirm erasing everything; the yes goes to action_handle_yes_no."""
 
     def name(self) -> str:
@@ -32,15 +32,15 @@ class ActionAskDelete(Action):
         return [SlotSet("pending_confirmation", "delete")]
 
 
-def _summary(tracker: Tracker) -> list[str] | None:
+def _summary(deps: Deps, tracker: Tracker) -> list[str] | None:
     who = prospect(tracker)
-    with sessions()() as session:
+    with deps.sessions() as session:
         return privacy.summary_lines(
             session, channel=who.channel, channel_user_id=who.channel_user_id
         )
 
 
-class ActionShowMyData(Action):
+class ActionShowMyData(Wired, Action):
     """Answers "what do you know about me" with a readable summary."""
 
     def name(self) -> str:
@@ -52,7 +52,7 @@ class ActionShowMyData(Action):
     ) -> list[dict[str, Any]]:
         """List what is stored, or say that nothing is."""
         lang = language(tracker)
-        lines = await in_thread(_summary, tracker)
+        lines = await in_thread(_summary, self.deps, tracker)
         if lines is None:
             dispatcher.utter_message(text=say("nothing_stored", lang))
         else:

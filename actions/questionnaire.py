@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import INTERRUPTIONS, button, in_thread, intent, language, prospect
-from bot.db.runtime import sessions
+from actions.wiring import Deps, Wired
 from bot.guidance import questionnaires as q
 from bot.guidance.content import content
 from bot.intake import chat as intake
@@ -34,7 +34,7 @@ def _current(tracker: Tracker) -> tuple[q.Kind, dict[str, str]]:
     return kind, _all_answers(tracker).get(kind, {})
 
 
-class ActionStartQuestionnaire(Action):
+class ActionStartQuestionnaire(Wired, Action):
     """Starts the assessment or the needs check, or resumes the one left half-way."""
 
     def name(self) -> str:
@@ -60,7 +60,7 @@ class ActionStartQuestionnaire(Action):
         ]
 
 
-class ActionAskQuestionnaireAnswer(Action):
+class ActionAskQuestionnaireAnswer(Wired, Action):
     """Asks the next unanswered question with its buttons."""
 
     def name(self) -> str:
@@ -82,7 +82,7 @@ class ActionAskQuestionnaireAnswer(Action):
         return []
 
 
-class ValidateQuestionnaireForm(FormValidationAction):
+class ValidateQuestionnaireForm(Wired, FormValidationAction):
     """Turns a pressed button or a typed answer into the answer of the current question."""
 
     def name(self) -> str:
@@ -130,7 +130,7 @@ def _hint(kind: q.Kind) -> str:
     return "pick_yes_no" if kind == "needs" else "pick_an_option"
 
 
-class ActionQuestionnaireResult(Action):
+class ActionQuestionnaireResult(Wired, Action):
     """Gives the advice or the support list, and keeps it on the lead if allowed."""
 
     def name(self) -> str:
@@ -152,7 +152,7 @@ class ActionQuestionnaireResult(Action):
         else:
             outcome = {"needs": _list_support(dispatcher, answers, lang)}
             events.append(SlotSet("support_needs", outcome["needs"]))
-        if await in_thread(intake.save_answers, sessions(), prospect(tracker), **outcome):
+        if await in_thread(intake.save_answers, self.deps.sessions, prospect(tracker), **outcome):
             dispatcher.utter_message(text=say("answers_saved", lang))
             return events
         dispatcher.utter_message(
@@ -197,7 +197,7 @@ def _list_support(
     return needs
 
 
-class ActionLeaveQuestionnaire(Action):
+class ActionLeaveQuestionnaire(Wired, Action):
     """Pauses the questionnaire on "stop", "menu" or another request; answers are kept."""
 
     def name(self) -> str:
@@ -215,7 +215,7 @@ class ActionLeaveQuestionnaire(Action):
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
-async def save_pending_answers(tracker: Tracker) -> bool:
+async def save_pending_answers(deps: Deps, tracker: Tracker) -> bool:
     """Store the advice and needs this conversation found (after consent); False if no lead."""
     outcome: dict[str, Any] = {}
     if isinstance(advice := tracker.get_slot("assessment_result"), dict):
@@ -224,4 +224,4 @@ async def save_pending_answers(tracker: Tracker) -> bool:
         outcome["needs"] = [str(need) for need in needs]
     if not outcome:
         return False
-    return await in_thread(intake.save_answers, sessions(), prospect(tracker), **outcome)
+    return await in_thread(intake.save_answers, deps.sessions, prospect(tracker), **outcome)

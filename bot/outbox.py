@@ -8,6 +8,7 @@ claimed again when the lease ends. SQLite ignores FOR UPDATE; run one worker the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -16,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import OutboxMessage, OutboxStatus, utcnow
+from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
 LEASE = timedelta(minutes=2)
@@ -61,6 +63,23 @@ def enqueue(
     session.add(message)
     session.flush()
     return message
+
+
+@dataclass(frozen=True)
+class Notices:
+    """Where staff notices go, and the public address their links start with.
+
+    Built once from the settings by whoever wires the process (the web app, the action
+    server, the CLI) and passed to the domain code that writes notices.
+    """
+
+    base_url: str
+    staff_channels: tuple[str, ...] = (STAFF_CHANNEL,)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Notices:
+        """The notices of this deployment."""
+        return cls(base_url=settings.base_url, staff_channels=settings.staff_channels)
 
 
 def enqueue_for_staff(

@@ -21,6 +21,7 @@ from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.ops import rasa_project, services
 from bot.ops.supervisor import ServiceError, Supervisor
+from bot.outbox import Notices
 from bot.prospects.privacy import purge_inactive
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -136,7 +137,7 @@ def privacy_purge(
     cutoff = datetime.now(UTC) - timedelta(days=days or settings.lead_retention_days)
     engine = make_engine(settings.database_url)
     with make_session_factory(engine).begin() as session:
-        erased = purge_inactive(session, older_than=cutoff)
+        erased = purge_inactive(session, older_than=cutoff, notices=Notices.from_settings(settings))
     engine.dispose()
     typer.echo(f"Erased {erased} lead(s) inactive since before {cutoff:%Y-%m-%d}.")
 

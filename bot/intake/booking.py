@@ -25,7 +25,6 @@ from bot.db.models import (
 )
 from bot.db.repositories.leads import set_status
 from bot.intake.notices import prospect_text, staff_text
-from bot.settings import get_settings
 
 REMINDERS = {"reminder_24h": timedelta(hours=24), "reminder_2h": timedelta(hours=2)}
 
@@ -98,12 +97,12 @@ def _to_prospect(
 
 
 def _schedule_messages(
-    session: Session, booking: Booking, lead: Lead, event: str, base_url: str | None
+    session: Session, booking: Booking, lead: Lead, event: str, notices: outbox.Notices
 ) -> None:
     """Confirmation now, reminders before the start, and a notice for the staff."""
     slot = booking.slot
     session.flush()
-    ics_url = f"{base_url}/calendar/{booking.calendar_token}.ics" if base_url else None
+    ics_url = f"{notices.base_url}/calendar/{booking.calendar_token}.ics"
     _to_prospect(
         session, booking, lead, f"{event}_confirmation",
         key=f"booking:{booking.id}:{event}:prospect", ics_url=ics_url,
@@ -116,20 +115,22 @@ def _schedule_messages(
                 session, booking, lead, kind, key=f"booking:{booking.id}:{kind}",
                 ics_url=ics_url, due_at=due,
             )  # fmt: skip
-    _notify_staff(session, booking, lead, f"staff_{event}")
+    _notify_staff(session, booking, lead, f"staff_{event}", notices)
 
 
-def _notify_staff(session: Session, booking: Booking, lead: Lead, kind: str) -> None:
+def _notify_staff(
+    session: Session, booking: Booking, lead: Lead, kind: str, notices: outbox.Notices
+) -> None:
     """One notice per configured staff channel (log, staff Telegram group, e-mail)."""
     slot = booking.slot
     text = staff_text(
         kind, lead=lead_fields(lead), starts_at=slot.starts_at, mode=slot.mode,
         location=slot.location, staff_name=slot.staff.name if slot.staff else None,
-        dashboard_url=f"{get_settings().base_url}/dashboard/leads/{lead.id}",
+        dashboard_url=f"{notices.base_url}/dashboard/leads/{lead.id}",
     )  # fmt: skip
     outbox.enqueue_for_staff(
         session, key=f"booking:{booking.id}:{kind}", kind=kind,
-        channels=get_settings().staff_channels, recipient=str(slot.staff_id),
+        channels=notices.staff_channels, recipient=str(slot.staff_id),
         booking_id=booking.id, payload={"text": text, "booking_id": booking.id},
     )  # fmt: skip
 
@@ -144,8 +145,8 @@ def book(
     *,
     lead: Lead,
     slot_id: int,
+    notices: outbox.Notices,
     now: datetime | None = None,
-    base_url: str | None = None,
 ) -> Booking:
     """Book `slot_id` for the lead; the same request twice returns the same booking."""
     now = now or utcnow()
@@ -163,12 +164,17 @@ def book(
     except IntegrityError as error:  # a concurrent request of the same lead won
         raise AlreadyBookedError(f"lead {lead.id} booked concurrently") from error
     set_status(lead, LeadStatus.BOOKED)
-    _schedule_messages(session, booking, lead, "booked", base_url)
+    _schedule_messages(session, booking, lead, "booked", notices)
     return booking
 
 
 def cancel(
-    session: Session, *, lead: Lead, reason: str = "by prospect", notify_prospect: bool = False
+    session: Session,
+    *,
+    lead: Lead,
+    notices: outbox.Notices,
+    reason: str = "by prospect",
+    notify_prospect: bool = False,
 ) -> Booking:
     """Cancel the lead's active booking, free its seat and drop its pending reminders.
 
@@ -184,7 +190,7 @@ def cancel(
             key=f"booking:{booking.id}:cancelled:prospect",
         )  # fmt: skip
     set_status(lead, LeadStatus.NEW if lead.assessment_result is None else LeadStatus.ASSESSED)
-    _notify_staff(session, booking, lead, "staff_cancelled")
+    _notify_staff(session, booking, lead, "staff_cancelled", notices)
     return booking
 
 
@@ -193,8 +199,8 @@ def reschedule(
     *,
     lead: Lead,
     new_slot_id: int,
+    notices: outbox.Notices,
     now: datetime | None = None,
-    base_url: str | None = None,
 ) -> Booking:
     """Move the lead's intake to another slot: a new booking, the old one marked rescheduled."""
     now = now or utcnow()
@@ -210,8 +216,29 @@ def reschedule(
     booking.events.append(BookingEvent(status="booked", note=f"rescheduled from {old.id}"))
     session.add(booking)
     session.flush()
-    _schedule_messages(session, booking, lead, "rescheduled", base_url)
+    _schedule_messages(session, booking, lead, "rescheduled", notices)
     return booking
+
+
+def book_or_reschedule(
+    session: Session,
+    *,
+    lead: Lead,
+    slot_id: int,
+    notices: outbox.Notices,
+    reschedule_it: bool | None = None,
+) -> tuple[Booking, str]:
+    """Book the slot, or move the lead's intake there; with "booked" or "rescheduled".
+
+    `reschedule_it`: what the prospect asked for in the chat (booking while an intake stands
+    then raises AlreadyBookedError); None, as on the dashboard: move it when there is one.
+    """
+    if reschedule_it is None:
+        reschedule_it = active_booking(session, lead=lead) is not None
+    if reschedule_it:
+        moved = reschedule(session, lead=lead, new_slot_id=slot_id, notices=notices)
+        return moved, "rescheduled"
+    return book(session, lead=lead, slot_id=slot_id, notices=notices), "booked"
 
 
 def _end(session: Session, booking: Booking, status: BookingStatus, note: str) -> None:

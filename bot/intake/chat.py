@@ -23,7 +23,7 @@ from bot.db.repositories.leads import (
 )
 from bot.intake import booking as bookings
 from bot.intake.slots import SCHOOL_TZ, free_slots
-from bot.settings import get_settings
+from bot.outbox import Notices
 
 CONSENT_VERSION = "2026-11-v1"
 PAGE_SIZE = 3
@@ -225,6 +225,7 @@ def book(
     contact: str | None,
     language: str,
     reschedule: bool,
+    notices: Notices,
 ) -> tuple[SlotOption, str]:
     """Book (or move the booking to) `slot_id`, update the lead; return the slot and the name.
 
@@ -242,23 +243,19 @@ def book(
             lead.phone_e164 = cleaned[1] or lead.phone_e164
         lead.language = language
         lead.last_activity_at = utcnow()
-        base_url = get_settings().base_url
-        if reschedule:
-            booking = bookings.reschedule(
-                session, lead=lead, new_slot_id=slot_id, base_url=base_url
-            )
-        else:
-            booking = bookings.book(session, lead=lead, slot_id=slot_id, base_url=base_url)
+        booking, _ = bookings.book_or_reschedule(
+            session, lead=lead, slot_id=slot_id, notices=notices, reschedule_it=reschedule
+        )
         return _option(booking.slot), lead.display_name or ""
 
 
-def cancel(sessions: sessionmaker[Session], prospect: Prospect) -> bool:
+def cancel(sessions: sessionmaker[Session], prospect: Prospect, *, notices: Notices) -> bool:
     """Cancel the prospect's intake; False when there was none."""
     with sessions.begin() as session:
         lead = _lead(session, prospect)
         if lead is None or bookings.active_booking(session, lead=lead) is None:
             return False
-        bookings.cancel(session, lead=lead)
+        bookings.cancel(session, lead=lead, notices=notices)
         return True
 
 

@@ -21,7 +21,7 @@ from bot.db.repositories.leads import find_lead
 from bot.intake.booking import lead_fields
 from bot.intake.notices import staff_handoff_text
 from bot.messages import rasa_sender_id
-from bot.settings import get_settings
+from bot.outbox import Notices
 from bot.texts import say
 
 MAX_REPLY_LENGTH = 2000
@@ -51,12 +51,14 @@ def release_events(note: str) -> list[dict[str, Any]]:
     ]
 
 
-def dashboard_url(conversation_id: int) -> str:
+def dashboard_url(base_url: str, conversation_id: int) -> str:
     """The dashboard page where staff answer this conversation."""
-    return f"{get_settings().base_url}/dashboard/handoffs/{conversation_id}"
+    return f"{base_url}/dashboard/handoffs/{conversation_id}"
 
 
-def request_handoff(session: Session, *, channel: str, channel_user_id: str, language: str) -> bool:
+def request_handoff(
+    session: Session, *, channel: str, channel_user_id: str, language: str, notices: Notices
+) -> bool:
     """Mark the conversation as waiting for a person and tell staff on every staff channel.
 
     Returns False, and notifies nobody, when a person was already asked for or has it.
@@ -72,11 +74,11 @@ def request_handoff(session: Session, *, channel: str, channel_user_id: str, lan
     lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
     text = staff_handoff_text(
         lead=lead_fields(lead) if lead is not None else None, channel=channel,
-        language=language, dashboard_url=dashboard_url(conversation.id),
+        language=language, dashboard_url=dashboard_url(notices.base_url, conversation.id),
     )  # fmt: skip
     outbox.enqueue_for_staff(
         session, key=f"handoff:{conversation.id}:{now.isoformat()}", kind="staff_handoff",
-        channels=get_settings().staff_channels, recipient=STAFF_RECIPIENT,
+        channels=notices.staff_channels, recipient=STAFF_RECIPIENT,
         payload={"text": text, "conversation_id": conversation.id},
     )  # fmt: skip
     return True

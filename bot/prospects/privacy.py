@@ -23,12 +23,18 @@ from bot.db.repositories.leads import find_lead
 from bot.intake.booking import active_booking, cancel
 from bot.intake.slots import SCHOOL_TZ
 from bot.messages import rasa_sender_id
+from bot.outbox import Notices
 
 TRACKER_ERASE_DELAY = timedelta(seconds=3)  # after the current Rasa turn has been saved
 
 
 def erase_person(
-    session: Session, *, channel: str, channel_user_id: str, rasa_sender_id: str
+    session: Session,
+    *,
+    channel: str,
+    channel_user_id: str,
+    rasa_sender_id: str,
+    notices: Notices,
 ) -> bool:
     """Erase everything about one prospect; staff are told of a cancelled intake.
 
@@ -44,7 +50,9 @@ def erase_person(
     if lead is not None:
         booking = active_booking(session, lead=lead)
         if booking is not None:
-            cancelled = cancel(session, lead=lead, reason="prospect asked to erase their data")
+            cancelled = cancel(
+                session, lead=lead, notices=notices, reason="prospect asked to erase their data"
+            )
             _anonymise_staff_notices(session, cancelled)
         session.flush()
         booking_ids = list(session.scalars(select(Booking.id).where(Booking.lead_id == lead.id)))
@@ -172,7 +180,7 @@ def summary_lines(session: Session, *, channel: str, channel_user_id: str) -> li
     return lines
 
 
-def purge_inactive(session: Session, *, older_than: datetime) -> int:
+def purge_inactive(session: Session, *, older_than: datetime, notices: Notices) -> int:
     """Erase every lead inactive since before `older_than`, and old channel messages.
 
     Returns how many leads were erased.
@@ -190,5 +198,6 @@ def purge_inactive(session: Session, *, older_than: datetime) -> int:
             channel=lead.channel,
             channel_user_id=lead.channel_user_id,
             rasa_sender_id=rasa_sender_id(lead.channel, lead.channel_user_id),
+            notices=notices,
         )
     return len(stale)

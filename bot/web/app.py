@@ -26,7 +26,7 @@ from bot.guidance.content import content
 from bot.intake.demo import seed_demo
 from bot.intake.slots import SCHOOL_TZ
 from bot.logging import configure_logging
-from bot.outbox import OutboxWorker
+from bot.outbox import Notices, OutboxWorker
 from bot.settings import Settings, get_settings
 from bot.texts import messages
 from bot.web import calendar, channels, dashboard, errors, health, webchat
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.should_seed_demo_slots:
             await anyio.to_thread.run_sync(seed_demo_slots, sessions)
         app.state.settings = settings
+        app.state.notices = Notices.from_settings(settings)
         app.state.engine = engine
         app.state.sessions = sessions
         app.state.rasa = rasa

@@ -7,10 +7,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import actions.handoff
 from actions.handoff import ActionRequestHandoff
+from actions.wiring import Deps
 from bot.db.models import OutboxMessage
 from bot.db.repositories.conversations import find_conversation
+from tests.support.notices import NOTICES
 
 
 def tracker(sender: str, *, language: str | None = "nl") -> Tracker:
@@ -20,16 +21,20 @@ def tracker(sender: str, *, language: str | None = "nl") -> Tracker:
     return Tracker(sender, slots, latest, events, False, None, {}, "action_listen")
 
 
-async def run(tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def run(tracker: Tracker, deps: Deps) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = await ActionRequestHandoff().run(dispatcher, tracker, {})
+    events = await ActionRequestHandoff(deps=deps).run(dispatcher, tracker, {})
     return events, dispatcher.messages
 
 
 @pytest.fixture
-def database(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(actions.handoff, "sessions", lambda: sessions)
+def database(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     return sessions
+
+
+def wired(sessions: sessionmaker[Session]) -> Deps:
+    """What the action server would pass in, on the test's database."""
+    return Deps(sessions=sessions, notices=NOTICES, privacy_url="http://tekkie.test/privacy")
 
 
 def staff_notices(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
@@ -41,7 +46,7 @@ def staff_notices(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
 async def test_asking_for_a_person_pauses_the_conversation_and_tells_staff_once(
     database: sessionmaker[Session],
 ) -> None:
-    events, said = await run(tracker("webchat:h1"))
+    events, said = await run(tracker("webchat:h1"), wired(database))
     assert [ConversationPaused()] == events
     assert len(said) == 1
     assert said[0]["text"].startswith("Goed idee! Ik geef je door aan een collega van de school.")
@@ -55,14 +60,16 @@ async def test_asking_for_a_person_pauses_the_conversation_and_tells_staff_once(
     assert (notice.audience, notice.channel) == ("staff", "staff")
     assert f"/dashboard/handoffs/{conversation.id}" in notice.payload["text"]
 
-    again, said_again = await run(tracker("webchat:h1"))  # asking twice while waiting
+    again, said_again = await run(
+        tracker("webchat:h1"), wired(database)
+    )  # asking twice while waiting
     assert [ConversationPaused()] == again
     assert said_again[0]["text"] == said[0]["text"]
     assert len(staff_notices(database)) == 1
 
 
 async def test_english_prospects_are_told_in_english(database: sessionmaker[Session]) -> None:
-    events, said = await run(tracker("telegram:4711", language="en"))
+    events, said = await run(tracker("telegram:4711", language="en"), wired(database))
     assert [ConversationPaused()] == events
     assert said[0]["text"].startswith("Good idea! I'm passing you on to someone from the school.")
     (notice,) = staff_notices(database)

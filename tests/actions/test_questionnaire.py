@@ -6,8 +6,6 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-import actions.booking
-import actions.questionnaire
 from actions.booking import ActionHandleYesNo
 from actions.questionnaire import (
     ActionAskQuestionnaireAnswer,
@@ -16,8 +14,10 @@ from actions.questionnaire import (
     ActionStartQuestionnaire,
     ValidateQuestionnaireForm,
 )
+from actions.wiring import Deps
 from bot.db.repositories.leads import create_lead, find_lead
 from bot.guidance import questionnaires as q
+from tests.support.notices import NOTICES
 
 ALL_NO = dict.fromkeys(q.question_ids("needs"), "no")
 DATA_ANSWERS = {
@@ -47,10 +47,13 @@ async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list
 
 
 @pytest.fixture
-def database(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(actions.questionnaire, "sessions", lambda: sessions)
-    monkeypatch.setattr(actions.booking, "sessions", lambda: sessions)
+def database(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     return sessions
+
+
+def wired(sessions: sessionmaker[Session]) -> Deps:
+    """What the action server would pass in, on the test's database."""
+    return Deps(sessions=sessions, notices=NOTICES, privacy_url="http://tekkie.test/privacy")
 
 
 async def test_start_explains_the_check_and_resets_a_finished_one() -> None:
@@ -134,7 +137,7 @@ async def test_advice_without_consent_is_shown_but_not_stored(
     database: sessionmaker[Session],
 ) -> None:
     slots = {"questionnaire": "assessment", "questionnaire_answers": {"assessment": DATA_ANSWERS}}
-    events, said = await run(ActionQuestionnaireResult(), tracker(slots=slots))
+    events, said = await run(ActionQuestionnaireResult(deps=wired(database)), tracker(slots=slots))
     assert said[0]["text"].startswith("🧭 Mijn advies: Data-analist.")
     assert "omdat" in said[0]["text"]
     assert said[-1]["buttons"][0]["payload"] == "/affirm"
@@ -144,7 +147,7 @@ async def test_advice_without_consent_is_shown_but_not_stored(
 
     advice = next(e["value"] for e in events if e.get("name") == "assessment_result")
     events, said = await run(
-        ActionHandleYesNo(),
+        ActionHandleYesNo(deps=wired(database)),
         tracker("ja", intent="affirm", slots={"pending_confirmation": "store_assessment",
                                               "assessment_result": advice}),
     )  # fmt: skip
@@ -169,7 +172,7 @@ async def test_needs_of_a_consented_lead_are_stored_right_away(
         "questionnaire_answers": {"needs": answers},
         "language": "en",
     }
-    events, said = await run(ActionQuestionnaireResult(), tracker(slots=slots))
+    events, said = await run(ActionQuestionnaireResult(deps=wired(database)), tracker(slots=slots))
     texts = [m["text"] for m in said]
     assert texts[0] == "💶 This can help you:"
     assert any(t.startswith("*Laptop on loan*") for t in texts)
@@ -185,7 +188,7 @@ async def test_needs_of_a_consented_lead_are_stored_right_away(
 
 async def test_saying_no_to_storing_keeps_nothing(database: sessionmaker[Session]) -> None:
     _, said = await run(
-        ActionHandleYesNo(),
+        ActionHandleYesNo(deps=wired(database)),
         tracker("nee", intent="deny", slots={"pending_confirmation": "store_needs",
                                              "support_needs": ["laptop"]}),
     )  # fmt: skip

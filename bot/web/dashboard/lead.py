@@ -99,18 +99,15 @@ def book_for_lead(
     request: Request, staff: StaffForm, lead_id: int, slot_id: Annotated[int, Form()]
 ) -> Response:
     """Book (or move) the lead's intake; the prospect is told on their channel."""
-    base_url = request.app.state.settings.base_url
+    notices = request.app.state.notices
     with sessions_of(request).begin() as session:
         lead = session.get(Lead, lead_id)
         if lead is None:
             raise LeadNotFoundError(lead_id)
         try:
-            if bookings.active_booking(session, lead=lead) is None:
-                bookings.book(session, lead=lead, slot_id=slot_id, base_url=base_url)
-                done = "booked"
-            else:
-                bookings.reschedule(session, lead=lead, new_slot_id=slot_id, base_url=base_url)
-                done = "rescheduled"
+            _, done = bookings.book_or_reschedule(
+                session, lead=lead, slot_id=slot_id, notices=notices
+            )
         except bookings.BookingError:
             done = "slot_taken"
     log.info("dashboard.booking", lead=lead_id, slot=slot_id, result=done, by=staff.account_id)
@@ -126,8 +123,9 @@ def cancel_for_lead(request: Request, staff: StaffForm, lead_id: int) -> Respons
             raise LeadNotFoundError(lead_id)
         try:
             bookings.cancel(
-                session, lead=lead, reason=f"by staff ({staff.name})", notify_prospect=True
-            )
+                session, lead=lead, notices=request.app.state.notices,
+                reason=f"by staff ({staff.name})", notify_prospect=True,
+            )  # fmt: skip
             done = "cancelled"
         except bookings.NoActiveBookingError:
             done = "no_booking"

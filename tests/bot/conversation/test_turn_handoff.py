@@ -15,6 +15,7 @@ from bot.db.repositories import conversations as repo
 from bot.messages import Button, InboundMessage, OutboundMessage
 from bot.prospects import handoff
 from integrations.rasa_client import RasaUnavailableError
+from tests.support.notices import NOTICES
 
 
 class FakeRasa:
@@ -48,7 +49,9 @@ def service(sessions: sessionmaker[Session], rasa: FakeRasa) -> ConversationServ
 
 def hand_off(sessions: sessionmaker[Session], channel: str, user: str) -> None:
     with sessions.begin() as session:
-        handoff.request_handoff(session, channel=channel, channel_user_id=user, language="nl")
+        handoff.request_handoff(
+            session, channel=channel, channel_user_id=user, language="nl", notices=NOTICES
+        )
 
 
 async def test_without_a_handoff_rasa_answers(service: ConversationService, rasa: FakeRasa) -> None:

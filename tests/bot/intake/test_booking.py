@@ -14,6 +14,8 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Booking, IntakeSlot, Lead, OutboxMessage, StaffMember
 from bot.db.repositories.leads import create_lead
 from bot.intake import booking as service
+from bot.outbox import Notices
+from tests.support.notices import NOTICES
 
 
 def make_slots(session: Session, count: int, *, capacity: int = 1) -> list[int]:
@@ -49,7 +51,7 @@ def test_booking_takes_the_seat_and_schedules_messages(sessions: sessionmaker[Se
     with sessions.begin() as session:
         (slot_id,) = make_slots(session, 1)
         lead = make_lead(session, "a")
-        booking = service.book(session, lead=lead, slot_id=slot_id)
+        booking = service.book(session, lead=lead, slot_id=slot_id, notices=NOTICES)
         assert session.get_one(IntakeSlot, slot_id).booked == 1
         assert lead.status == "booked"
         assert [c.status for c in lead.status_history] == ["new", "booked"]
@@ -65,19 +67,19 @@ def test_booking_takes_the_seat_and_schedules_messages(sessions: sessionmaker[Se
         assert reminder.due_at == booking.slot.starts_at - timedelta(hours=2)
 
 
-def test_staff_are_told_on_every_configured_channel(
-    sessions: sessionmaker[Session],
-    make_settings,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+def test_staff_are_told_on_every_configured_channel(  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session], make_settings
 ) -> None:
     settings = make_settings(
         telegram_bot_token="1:x", telegram_mode="polling", staff_telegram_chat_id=-100,
         smtp_host="127.0.0.1", staff_emails=["intake@school.nl"],
     )  # fmt: skip
-    monkeypatch.setattr(service, "get_settings", lambda: settings)
     with sessions.begin() as session:
         (slot,) = make_slots(session, 1)
-        booking = service.book(session, lead=make_lead(session, "staffcheck"), slot_id=slot)
+        booking = service.book(
+            session, lead=make_lead(session, "staffcheck"), slot_id=slot,
+            notices=Notices.from_settings(settings),
+        )  # fmt: skip
         notices = session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.booking_id == booking.id, OutboxMessage.audience == "staff"
@@ -94,8 +96,8 @@ def test_a_cancellation_by_staff_tells_the_prospect(sessions: sessionmaker[Sessi
     with sessions.begin() as session:
         (slot,) = make_slots(session, 1)
         lead = make_lead(session, "told")
-        booking = service.book(session, lead=lead, slot_id=slot)
-        service.cancel(session, lead=lead, reason="by staff", notify_prospect=True)
+        booking = service.book(session, lead=lead, slot_id=slot, notices=NOTICES)
+        service.cancel(session, lead=lead, reason="by staff", notify_prospect=True, notices=NOTICES)
         kinds = outbox_kinds(session, booking.id)
     assert kinds["cancelled_confirmation"] == "pending"
     assert kinds["reminder_24h"] == "cancelled"
@@ -105,8 +107,8 @@ def test_double_submit_gives_one_booking(sessions: sessionmaker[Session]) -> Non
     with sessions.begin() as session:
         (slot_id,) = make_slots(session, 1)
         lead = make_lead(session, "a")
-        first = service.book(session, lead=lead, slot_id=slot_id)
-        second = service.book(session, lead=lead, slot_id=slot_id)
+        first = service.book(session, lead=lead, slot_id=slot_id, notices=NOTICES)
+        second = service.book(session, lead=lead, slot_id=slot_id, notices=NOTICES)
         assert first.id == second.id
         assert session.scalar(select(func.count(Booking.id))) == 1
 
@@ -115,27 +117,29 @@ def test_a_full_slot_and_a_second_booking_are_refused(sessions: sessionmaker[Ses
     with sessions.begin() as session:
         first_slot, second_slot = make_slots(session, 2)
         anna, bram = make_lead(session, "anna"), make_lead(session, "bram")
-        service.book(session, lead=anna, slot_id=first_slot)
+        service.book(session, lead=anna, slot_id=first_slot, notices=NOTICES)
         with pytest.raises(service.SlotTakenError):
-            service.book(session, lead=bram, slot_id=first_slot)
+            service.book(session, lead=bram, slot_id=first_slot, notices=NOTICES)
         with pytest.raises(service.AlreadyBookedError):
-            service.book(session, lead=anna, slot_id=second_slot)
+            service.book(session, lead=anna, slot_id=second_slot, notices=NOTICES)
 
 
 def test_cancel_frees_the_seat_and_stops_reminders(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         (slot_id,) = make_slots(session, 1)
         lead = make_lead(session, "a")
-        booking = service.book(session, lead=lead, slot_id=slot_id)
-        service.cancel(session, lead=lead)
+        booking = service.book(session, lead=lead, slot_id=slot_id, notices=NOTICES)
+        service.cancel(session, lead=lead, notices=NOTICES)
         assert session.get_one(IntakeSlot, slot_id).booked == 0
         kinds = outbox_kinds(session, booking.id)
         assert kinds["reminder_24h"] == kinds["reminder_2h"] == "cancelled"
         assert kinds["staff_cancelled"] == "pending"
         assert [e.status for e in booking.events] == ["booked", "cancelled"]
         with pytest.raises(service.NoActiveBookingError):
-            service.cancel(session, lead=lead)
-        again = service.book(session, lead=lead, slot_id=slot_id)  # the seat is free again
+            service.cancel(session, lead=lead, notices=NOTICES)
+        again = service.book(
+            session, lead=lead, slot_id=slot_id, notices=NOTICES
+        )  # the seat is free again
         assert again.id != booking.id
 
 
@@ -143,8 +147,8 @@ def test_reschedule_moves_the_booking_and_its_reminders(sessions: sessionmaker[S
     with sessions.begin() as session:
         old_slot, new_slot = make_slots(session, 2)
         lead = make_lead(session, "a")
-        old = service.book(session, lead=lead, slot_id=old_slot)
-        new = service.reschedule(session, lead=lead, new_slot_id=new_slot)
+        old = service.book(session, lead=lead, slot_id=old_slot, notices=NOTICES)
+        new = service.reschedule(session, lead=lead, new_slot_id=new_slot, notices=NOTICES)
         assert (old.status, new.status) == ("rescheduled", "active")
         assert session.get_one(IntakeSlot, old_slot).booked == 0
         assert session.get_one(IntakeSlot, new_slot).booked == 1
@@ -157,12 +161,12 @@ def test_reschedule_to_a_taken_slot_keeps_the_old_booking(sessions: sessionmaker
     with sessions.begin() as session:
         mine, theirs = make_slots(session, 2)
         lead, other = make_lead(session, "a"), make_lead(session, "b")
-        booking = service.book(session, lead=lead, slot_id=mine)
-        service.book(session, lead=other, slot_id=theirs)
+        booking = service.book(session, lead=lead, slot_id=mine, notices=NOTICES)
+        service.book(session, lead=other, slot_id=theirs, notices=NOTICES)
     with sessions.begin() as session:
         lead = session.get_one(Lead, booking.lead_id)
         with pytest.raises(service.SlotTakenError):
-            service.reschedule(session, lead=lead, new_slot_id=theirs)
+            service.reschedule(session, lead=lead, new_slot_id=theirs, notices=NOTICES)
     with sessions.begin() as session:
         assert session.get_one(Booking, booking.id).status == "active"
         assert session.get_one(IntakeSlot, mine).booked == 1
@@ -177,7 +181,9 @@ def _race(sessions: sessionmaker[Session], jobs: list[tuple[int, int]]) -> list[
         barrier.wait()
         try:
             with sessions.begin() as session:
-                service.book(session, lead=session.get_one(Lead, lead_id), slot_id=slot_id)
+                service.book(
+                    session, lead=session.get_one(Lead, lead_id), slot_id=slot_id, notices=NOTICES
+                )
             outcomes.append("booked")
         except service.SlotTakenError:
             outcomes.append("taken")

@@ -12,6 +12,7 @@ from bot.db.repositories.leads import create_lead
 from bot.intake import booking as bookings
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.support.notices import NOTICES
 from tests.support.stack import free_port
 
 
@@ -37,7 +38,7 @@ def booked_for(client: TestClient, staff_name: str, lead_name: str) -> str:
                            consent_version="v1", campaign="buurt-west")  # fmt: skip
         lead.display_name = lead_name
         lead.assessment_result = {"track": "data_analyst"}
-        bookings.book(session, lead=lead, slot_id=slot.id)
+        bookings.book(session, lead=lead, slot_id=slot.id, notices=NOTICES)
         return staff.calendar_token
 
 

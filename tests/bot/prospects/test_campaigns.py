@@ -29,6 +29,7 @@ from bot.prospects.campaigns import CampaignInvalidError, Funnel, Link
 from bot.settings import Settings
 from integrations import telegram, whatsapp
 from tests.support.fakes import telegram_text, twilio_message
+from tests.support.notices import NOTICES
 from tests.support.qr_decode import PNG_SIGNATURE, read_png, read_svg
 
 BOT = Bot("123456:TEST-token")
@@ -231,12 +232,12 @@ def test_the_funnel_counts_each_stage_per_campaign(sessions: sessionmaker[Sessio
 
         came = lead("came", "buurt-west")  # assessed, booked, attended
         save_assessment(came, answers={"q1": "a"}, result={"track": "data_analyst"})
-        bookings.book(session, lead=came, slot_id=slots[0].id)
+        bookings.book(session, lead=came, slot_id=slots[0].id, notices=NOTICES)
         set_status(came, LeadStatus.ATTENDED)
         cancelled = lead("cancelled", "buurt-west")  # booked, then cancelled: still "booked"
         cancelled.assessment_result = None  # stored as a JSON null, not SQL NULL
-        bookings.book(session, lead=cancelled, slot_id=slots[1].id)
-        bookings.cancel(session, lead=cancelled)
+        bookings.book(session, lead=cancelled, slot_id=slots[1].id, notices=NOTICES)
+        bookings.cancel(session, lead=cancelled, notices=NOTICES)
         lead("only-consent", "BUURT-WEST")
         summer = lead("summer", "zomer")  # attended without a booking in Tekkie (walk-in)
         set_status(summer, LeadStatus.ATTENDED)

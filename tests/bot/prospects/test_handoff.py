@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import bot.prospects.handoff
 from bot.db.models import OutboxMessage
 from bot.db.repositories import handoffs
 from bot.db.repositories.conversations import find_conversation
 from bot.db.repositories.leads import create_lead
 from bot.intake.notices import staff_handoff_text
+from bot.outbox import Notices
 from bot.prospects import handoff
+from tests.support.notices import NOTICES
 
 
 def outbox(sessions: sessionmaker[Session], kind: str) -> list[OutboxMessage]:
@@ -23,10 +24,13 @@ def outbox(sessions: sessionmaker[Session], kind: str) -> list[OutboxMessage]:
         return list(session.scalars(query))
 
 
-def request(sessions: sessionmaker[Session], user: str = "u1", language: str = "nl") -> bool:
+def request(
+    sessions: sessionmaker[Session], user: str = "u1", language: str = "nl",
+    notices: Notices = NOTICES,
+) -> bool:  # fmt: skip
     with sessions.begin() as session:
         return handoff.request_handoff(
-            session, channel="webchat", channel_user_id=user, language=language
+            session, channel="webchat", channel_user_id=user, language=language, notices=notices
         )
 
 
@@ -77,15 +81,12 @@ def test_asking_again_while_waiting_or_with_staff_notifies_nobody_again(
     assert len(outbox(sessions, "staff_handoff")) == 1
 
 
-def test_one_notice_per_staff_channel(
-    sessions: sessionmaker[Session], make_settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_one_notice_per_staff_channel(sessions: sessionmaker[Session], make_settings: Any) -> None:
     settings = make_settings(
         telegram_bot_token="1:abc", telegram_mode="polling", staff_telegram_chat_id=-100,
         smtp_host="127.0.0.1", staff_emails=["intake@school.nl"],
     )  # fmt: skip
-    monkeypatch.setattr(bot.prospects.handoff, "get_settings", lambda: settings)
-    request(sessions)
+    request(sessions, notices=Notices.from_settings(settings))
     notices = outbox(sessions, "staff_handoff")
     assert sorted(n.channel for n in notices) == ["staff", "staff_email", "staff_telegram"]
     assert len({n.idempotency_key for n in notices}) == 3

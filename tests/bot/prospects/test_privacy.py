@@ -15,6 +15,7 @@ from bot.db.repositories.leads import create_lead
 from bot.intake import booking as service
 from bot.prospects import privacy
 from bot.settings import get_settings
+from tests.support.notices import NOTICES
 
 
 def booked_lead(session: Session, user: str) -> tuple[Lead, int]:
@@ -33,7 +34,7 @@ def booked_lead(session: Session, user: str) -> tuple[Lead, int]:
     session.flush()
     lead = create_lead(session, channel="webchat", channel_user_id=user, consent_version="v1")
     lead.display_name, lead.email = "Noor Yilmaz", "noor@example.nl"
-    service.book(session, lead=lead, slot_id=slot.id)
+    service.book(session, lead=lead, slot_id=slot.id, notices=NOTICES)
     return lead, slot.id
 
 
@@ -45,7 +46,11 @@ def test_erasure_removes_the_lead_frees_the_seat_and_tells_staff_without_names(
     with sessions.begin() as session:
         assert privacy.summary_lines(session, channel="webchat", channel_user_id="u1")
         existed = privacy.erase_person(
-            session, channel="webchat", channel_user_id="u1", rasa_sender_id="webchat:u1"
+            session,
+            channel="webchat",
+            channel_user_id="u1",
+            rasa_sender_id="webchat:u1",
+            notices=NOTICES,
         )
     assert existed
     with sessions() as session:
@@ -73,7 +78,11 @@ def test_staff_who_were_told_of_the_booking_hear_of_the_erasure_once_without_nam
             notice.status = "sent"
     with sessions.begin() as session:
         privacy.erase_person(
-            session, channel="webchat", channel_user_id="u2", rasa_sender_id="webchat:u2"
+            session,
+            channel="webchat",
+            channel_user_id="u2",
+            rasa_sender_id="webchat:u2",
+            notices=NOTICES,
         )
     with sessions() as session:
         pending = session.scalars(
@@ -92,7 +101,9 @@ def test_purge_erases_only_inactive_leads(sessions: sessionmaker[Session]) -> No
         old.last_activity_at = datetime.now(UTC) - timedelta(days=400)
         create_lead(session, channel="webchat", channel_user_id="recent", consent_version="v1")
     with sessions.begin() as session:
-        erased = privacy.purge_inactive(session, older_than=datetime.now(UTC) - timedelta(days=365))
+        erased = privacy.purge_inactive(
+            session, older_than=datetime.now(UTC) - timedelta(days=365), notices=NOTICES
+        )
     assert erased == 1
     with sessions() as session:
         assert [lead.channel_user_id for lead in session.scalars(select(Lead))] == ["recent"]
@@ -121,12 +132,18 @@ def test_staff_notices_sent_before_the_erasure_keep_no_name_either(
 
     with sessions.begin() as session:
         booked_lead(session, "u9")
-        handoff.request_handoff(session, channel="webchat", channel_user_id="u9", language="nl")
+        handoff.request_handoff(
+            session, channel="webchat", channel_user_id="u9", language="nl", notices=NOTICES
+        )
         for notice in session.scalars(select(OutboxMessage)):
             notice.status = "sent"  # staff have read the booking and the handoff notices
     with sessions.begin() as session:
         privacy.erase_person(
-            session, channel="webchat", channel_user_id="u9", rasa_sender_id="webchat:u9"
+            session,
+            channel="webchat",
+            channel_user_id="u9",
+            rasa_sender_id="webchat:u9",
+            notices=NOTICES,
         )
     with sessions() as session:
         staff = session.scalars(select(OutboxMessage).where(OutboxMessage.audience == "staff"))

@@ -16,6 +16,7 @@ from bot.db.repositories.leads import create_lead
 from bot.intake import booking as bookings
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.support.notices import NOTICES
 from tests.support.stack import free_port
 
 PASSWORD = "correct horse battery"
@@ -103,7 +104,7 @@ def booked_lead(
         lead.phone_e164 = "+31612345678"
         lead.assessment_result = {"track": track, "runner_up": "ux_designer"}
         lead.support_needs = ["laptop", "travel"]
-        bookings.book(session, lead=lead, slot_id=slot.id)
+        bookings.book(session, lead=lead, slot_id=slot.id, notices=NOTICES)
         return lead.id
 
 

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from tests.bot.web.dashboard.conftest import add_account, csrf_of, log_in
 from tests.support.fake_rasa import FakeRasa, running
+from tests.support.notices import NOTICES
 
 
 @pytest.fixture
@@ -38,7 +39,9 @@ def app(make_settings: Any, rasa: FakeRasa) -> Iterator[TestClient]:
 def ask_for_person(client: TestClient, user: str, *, language: str = "nl") -> int:
     """What action_request_handoff does; returns the conversation id."""
     with client.app.state.sessions.begin() as session:  # type: ignore[attr-defined]
-        handoff.request_handoff(session, channel="webchat", channel_user_id=user, language=language)
+        handoff.request_handoff(
+            session, channel="webchat", channel_user_id=user, language=language, notices=NOTICES
+        )
         found: Conversation = session.scalars(
             select(Conversation).where(Conversation.channel_user_id == user)
         ).one()
