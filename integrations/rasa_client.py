@@ -6,11 +6,10 @@ from typing import Any
 
 import httpx
 
+from bot.conversation.rasa import RasaUnavailableError
 from bot.messages import Button, OutboundMessage
 
-
-class RasaUnavailableError(RuntimeError):
-    """Rasa could not be reached or failed to handle the message."""
+__all__ = ["RasaClient", "RasaUnavailableError", "to_outbound"]
 
 
 class RasaClient:

@@ -9,11 +9,11 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.language import Lang, detect_language
+from bot.conversation.rasa import Rasa, RasaUnavailableError
 from bot.db.repositories import conversations as repo
 from bot.db.repositories.leads import touch_lead
 from bot.messages import Button, InboundMessage, OutboundMessage
 from bot.texts import say
-from integrations.rasa_client import RasaClient, RasaUnavailableError
 
 log = structlog.get_logger(__name__)
 MAX_TEXT_LENGTH = 2000
@@ -55,7 +55,7 @@ def neutralise_text(text: str) -> str:
 class ConversationService:
     """Runs turns: validates input, passes it to Rasa, keeps the offered buttons."""
 
-    def __init__(self, *, sessions: sessionmaker[Session], rasa: RasaClient) -> None:
+    def __init__(self, *, sessions: sessionmaker[Session], rasa: Rasa) -> None:
         self._sessions = sessions
         self._rasa = rasa
 

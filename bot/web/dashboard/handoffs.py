@@ -11,6 +11,7 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from bot.conversation.rasa import RasaUnavailableError
 from bot.db.models import OutboxMessage
 from bot.db.repositories import handoffs as repo
 from bot.prospects import handoff
@@ -18,7 +19,7 @@ from bot.web.dashboard.auth import Staff, StaffForm, redirect, sessions_of
 from bot.web.dashboard.lead import transcript
 from bot.web.dashboard.templating import flash, render
 from bot.web.dashboard.users import StaffUser
-from integrations.rasa_client import RasaClient, RasaUnavailableError
+from integrations.rasa_client import RasaClient
 
 router = APIRouter()
 log = structlog.get_logger(__name__)

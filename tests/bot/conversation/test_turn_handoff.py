@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.inbound import InboundPipeline
+from bot.conversation.rasa import RasaUnavailableError
 from bot.conversation.turn import ConversationService, TurnRefusedError
 from bot.db.models import InboundDelivery, OutboxMessage
 from bot.db.repositories import conversations as repo
 from bot.messages import Button, InboundMessage, OutboundMessage
 from bot.prospects import handoff
-from integrations.rasa_client import RasaUnavailableError
 from tests.support.notices import NOTICES
 
 
