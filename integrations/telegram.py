@@ -171,3 +171,16 @@ class TelegramSender:
         """Deliver the stored reply or notice; raises on failure (the outbox retries)."""
         reply = OutboundMessage.from_payload(message.payload)
         return anyio.from_thread.run(send_reply, self._bot, message.recipient, reply)
+
+
+class StaffTelegramSender:
+    """Staff notices in the school's staff Telegram group (through Tekkie's bot)."""
+
+    def __init__(self, bot: Bot, chat_id: int) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+
+    def send(self, message: OutboxMessage) -> str | None:
+        """Post the notice in the group."""
+        reply = OutboundMessage(text=str(message.payload.get("text", "")))
+        return anyio.from_thread.run(send_reply, self._bot, str(self._chat_id), reply)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Self
 
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db.models import OutboxMessage
+from bot.db.repositories import webchat_inbox
 from bot.messages import InboundMessage, OutboundMessage
 
 CHANNEL = "webchat"
@@ -70,3 +73,18 @@ class WebchatResponse(BaseModel):
                 for reply in replies
             ]
         )
+
+
+class WebchatInboxSender:
+    """Delivers to the web chat: the page fetches the message from its inbox."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def send(self, message: OutboxMessage) -> str | None:
+        """Put the message in the visitor's inbox."""
+        payload = {"text": message.payload.get("text", ""), "buttons": message.payload.get(
+            "buttons", [])}  # fmt: skip
+        with self._sessions.begin() as session:
+            webchat_inbox.add_item(session, channel_user_id=message.recipient, payload=payload)
+        return None

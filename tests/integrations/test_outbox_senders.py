@@ -15,13 +15,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
 from bot.db.models import OutboxMessage
-from integrations.outbox_senders import (
-    ACCOUNT_EMAIL_CHANNEL,
-    StaffEmailSender,
-    StaffTelegramSender,
-    build_senders,
-)
-from integrations.telegram import make_bot
+from integrations.mail import StaffEmailSender
+from integrations.outbox_senders import ACCOUNT_EMAIL_CHANNEL, build_senders
+from integrations.telegram import StaffTelegramSender, make_bot
 from tests.support.fakes import FakeTelegramApi
 from tests.support.stack import free_port
 
