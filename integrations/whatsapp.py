@@ -72,13 +72,18 @@ def signature_is_valid(settings: Settings, url: str, form: dict[str, str], signa
 
 
 def e164(address: str) -> str | None:
-    """'whatsapp:+31612345678' -> '+31612345678'; None when it is not a valid number."""
+    """'whatsapp:+31612345678' -> '+31612345678'; None when it cannot be a phone number.
+
+    WhatsApp has verified the sender's number, so any number of a possible length counts:
+    libphonenumber's list of allocated ranges lags behind new ones, and a prospect writing
+    from a new range must not be ignored.
+    """
     number = address.removeprefix("whatsapp:").strip()
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(parsed):
+    if not phonenumbers.is_possible_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 

@@ -60,3 +60,13 @@ def test_buttons_become_numbered_options_and_long_text_is_split() -> None:
     parts = split_body("regel\n" * 500)
     assert all(len(p) <= 1600 for p in parts)
     assert sum(p.count("regel") for p in parts) == 500
+
+
+def test_a_number_from_a_range_libphonenumber_does_not_list_yet_is_still_a_prospect() -> None:
+    """Found by the fault suite: +31 6 9... is not "valid" to libphonenumber, so the message was
+    answered 200 and silently dropped. WhatsApp verified the number: it is a person."""
+    assert e164("whatsapp:+31697210002") == "+31697210002"
+    message = parse_message({"From": "whatsapp:+31697210002", "MessageSid": "SM" + "5" * 32,
+                             "Body": "hoi"})  # fmt: skip
+    assert message is not None
+    assert message.text == "hoi"
