@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.db.models import (
     Booking,
-    Conversation,
     InboundDelivery,
     InboundStatus,
     Lead,
@@ -18,7 +17,7 @@ from bot.db.models import (
     OutboxStatus,
     utcnow,
 )
-from bot.db.repositories import webchat_inbox
+from bot.db.repositories import conversations, webchat_inbox
 from bot.db.repositories.leads import find_lead
 from bot.intake.booking import active_booking, cancel
 from bot.intake.slots import SCHOOL_TZ
@@ -42,10 +41,8 @@ def erase_person(
     worker shortly after, so that the turn in progress cannot write it back.
     """
     lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
-    conversation = session.scalar(
-        select(Conversation.id).where(
-            Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
-        )
+    conversation = conversations.find_conversation_id(
+        session, channel=channel, channel_user_id=channel_user_id
     )
     if lead is not None:
         booking = active_booking(session, lead=lead)
@@ -71,11 +68,7 @@ def erase_person(
         )
         .values(status="cancelled", payload={"erased": True})
     )
-    session.execute(
-        delete(Conversation).where(
-            Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
-        )
-    )
+    conversations.delete_conversation(session, channel=channel, channel_user_id=channel_user_id)
     session.execute(  # the stored Telegram/WhatsApp messages hold what they wrote
         delete(InboundDelivery).where(
             InboundDelivery.channel == channel,

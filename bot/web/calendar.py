@@ -7,10 +7,10 @@ from datetime import timedelta
 import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Booking, BookingStatus, IntakeSlot, Lead, StaffMember, utcnow
+from bot.db.models import Booking, utcnow
+from bot.db.repositories import bookings, leads, staff_members
 from bot.intake.booking import lead_fields
 from bot.intake.ics import CalendarEvent, booking_ics, calendar_ics
 from bot.intake.notices import staff_text
@@ -24,9 +24,7 @@ async def booking_calendar(token: str, request: Request) -> Response:
 
     def build() -> bytes | None:
         with request.app.state.sessions() as session:
-            booking = session.scalars(
-                select(Booking).where(Booking.calendar_token == token)
-            ).first()
+            booking = bookings.find_booking_by_calendar_token(session, token=token)
             if booking is None or booking.status != "active":
                 return None
             slot = booking.slot
@@ -52,22 +50,13 @@ async def staff_calendar(token: str, request: Request) -> Response:
 
     def build() -> bytes | None:
         with request.app.state.sessions() as session:
-            staff = session.scalars(
-                select(StaffMember).where(StaffMember.calendar_token == token)
-            ).first()
+            staff = staff_members.find_staff_member_by_calendar_token(session, token=token)
             if staff is None:
                 return None
-            bookings = session.scalars(
-                select(Booking)
-                .join(IntakeSlot, Booking.slot_id == IntakeSlot.id)
-                .where(
-                    IntakeSlot.staff_id == staff.id,
-                    Booking.status == BookingStatus.ACTIVE,
-                    IntakeSlot.starts_at >= utcnow() - timedelta(days=30),
-                )
-                .order_by(IntakeSlot.starts_at)
-            ).all()
-            events = [_staff_event(session, booking) for booking in bookings]
+            intakes = bookings.active_bookings_of_staff(
+                session, staff_id=staff.id, since=utcnow() - timedelta(days=30)
+            )
+            events = [_staff_event(session, booking) for booking in intakes]
             return calendar_ics(events, name=f"Tekkie intakes: {staff.name}")
 
     body = await anyio.to_thread.run_sync(build)
@@ -78,7 +67,7 @@ async def staff_calendar(token: str, request: Request) -> Response:
 
 def _staff_event(session: Session, booking: Booking) -> CalendarEvent:
     slot = booking.slot
-    lead = session.get_one(Lead, booking.lead_id)
+    lead = leads.get_lead(session, lead_id=booking.lead_id)
     summary = staff_text(
         "staff_booked", lead=lead_fields(lead), starts_at=slot.starts_at, mode=slot.mode,
         location=slot.location, staff_name=slot.staff.name, dashboard_url=None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,23 @@ def find_conversation(
         Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
     )
     return session.scalars(query).one_or_none()
+
+
+def find_conversation_id(session: Session, *, channel: str, channel_user_id: str) -> int | None:
+    """The id of this channel user's conversation, if they wrote before (loads no row)."""
+    query = select(Conversation.id).where(
+        Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
+    )
+    return session.scalar(query)
+
+
+def delete_conversation(session: Session, *, channel: str, channel_user_id: str) -> None:
+    """Delete this channel user's conversation, if there is one (privacy erasure)."""
+    session.execute(
+        delete(Conversation).where(
+            Conversation.channel == channel, Conversation.channel_user_id == channel_user_id
+        )
+    )
 
 
 def get_or_create_conversation(

@@ -17,6 +17,11 @@ def find_lead(session: Session, *, channel: str, channel_user_id: str) -> Lead |
     return session.scalars(query).first()
 
 
+def get_lead(session: Session, *, lead_id: int) -> Lead:
+    """The lead with this id; raises sqlalchemy.exc.NoResultFound when there is none."""
+    return session.get_one(Lead, lead_id)
+
+
 def create_lead(
     session: Session,
     *,

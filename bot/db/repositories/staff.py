@@ -104,6 +104,18 @@ def list_accounts(session: Session) -> list[StaffAccount]:
     return list(session.scalars(select(StaffAccount).order_by(*order)))
 
 
+def set_account_active(session: Session, *, account_id: int, active: bool) -> bool:
+    """Enable or disable the account; False when there is none with this id.
+
+    A disabled account cannot log in, and `find_session` no longer accepts its sessions.
+    """
+    account = session.get(StaffAccount, account_id)
+    if account is None:
+        return False
+    account.active = active
+    return True
+
+
 def _email_key(email: str) -> str:
     return f"email:{normalise_email(email)}"[:300]
 

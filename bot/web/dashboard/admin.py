@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
-from bot.db.models import Role, StaffAccount, StaffMember
+from bot.db.models import Role
 from bot.db.repositories import staff as repo
+from bot.db.repositories import staff_members
 from bot.web.dashboard.auth import Admin, AdminForm, redirect, sessions_of
 from bot.web.dashboard.templating import flash, render
 
@@ -20,7 +20,7 @@ _DONE = {"account_created", "not_yourself", "account_changed", "member_added"}
 def _page(request: Request, admin: Admin, *, status: int = 200, **context: Any) -> Response:
     with sessions_of(request)() as session:
         accounts = repo.list_accounts(session)
-        members = list(session.scalars(select(StaffMember).order_by(StaffMember.name)))
+        members = staff_members.list_staff_members(session)
         names = {m.id: m.name for m in members}
     base_url = request.app.state.settings.base_url
     return render(
@@ -69,9 +69,7 @@ def set_active(
     if account_id == admin.account_id:
         return redirect("/dashboard/staff?done=not_yourself")
     with sessions_of(request).begin() as session:
-        account = session.get(StaffAccount, account_id)
-        if account is not None:
-            account.active = active == "1"
+        repo.set_account_active(session, account_id=account_id, active=active == "1")
     return redirect("/dashboard/staff?done=account_changed")
 
 
@@ -86,10 +84,7 @@ def add_member(
     if not name.strip():
         return _page(request, admin, status=400, error="account_name_required")
     with sessions_of(request).begin() as session:
-        taken = email.strip() and session.scalar(
-            select(StaffMember.id).where(StaffMember.email == email.strip().lower())
-        )
-        if taken:
+        if staff_members.staff_member_email_taken(session, email=email):
             return _page(request, admin, status=400, error="member_email_taken")
-        session.add(StaffMember(name=name.strip(), email=email.strip().lower() or None))
+        staff_members.add_staff_member(session, name=name, email=email)
     return redirect("/dashboard/staff?done=member_added")

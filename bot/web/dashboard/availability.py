@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
-from bot.db.models import Availability, AvailabilityException, StaffMember
+from bot.db.repositories import availability as repo
+from bot.db.repositories import staff_members
 from bot.intake import availability as domain
 from bot.intake.notices import SCHOOL_TZ
 from bot.intake.slots import generate_slots
@@ -33,7 +33,7 @@ def _today() -> date:
 
 def _page(request: Request, admin: Admin, *, status: int = 200, **context: Any) -> Response:
     with sessions_of(request)() as session:
-        members = list(session.scalars(select(StaffMember).order_by(StaffMember.name)))
+        members = staff_members.list_staff_members(session)
         windows = domain.weekly_windows(session)
         days_off = domain.days_off(session, since=_today())
     names = {m.id: m.name for m in members}
@@ -98,9 +98,7 @@ def add_window(
 def delete_window(request: Request, admin: AdminForm, window_id: int) -> Response:
     """Remove a weekly window (slots made from it earlier stay)."""
     with sessions_of(request).begin() as session:
-        window = session.get(Availability, window_id)
-        if window is not None:
-            session.delete(window)
+        repo.delete_window(session, window_id=window_id)
     return redirect("/dashboard/availability?done=window_deleted")
 
 
@@ -133,9 +131,7 @@ def add_days_off(
 def delete_days_off(request: Request, admin: AdminForm, exception_id: int) -> Response:
     """Remove days off again."""
     with sessions_of(request).begin() as session:
-        exception = session.get(AvailabilityException, exception_id)
-        if exception is not None:
-            session.delete(exception)
+        repo.delete_days_off(session, exception_id=exception_id)
     return redirect("/dashboard/availability?done=days_off_deleted")
 
 

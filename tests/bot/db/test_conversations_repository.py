@@ -48,3 +48,24 @@ def test_offered_payload_memory_is_bounded_and_keeps_the_newest(
         assert len(conversation.offered_payloads) == repo.MAX_REMEMBERED_PAYLOADS
         assert repo.payload_was_offered(session, conversation=conversation, payload="/choice_99")
         assert not repo.payload_was_offered(session, conversation=conversation, payload="/choice_0")
+
+
+def test_conversation_id_and_delete_touch_only_that_channel_user(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        mine = repo.get_or_create_conversation(session, channel="webchat", channel_user_id="u4")
+        other = repo.get_or_create_conversation(session, channel="telegram", channel_user_id="u4")
+        mine_id, other_id = mine.id, other.id
+    with sessions.begin() as session:
+        assert (
+            repo.find_conversation_id(session, channel="webchat", channel_user_id="u4") == mine_id
+        )
+        assert repo.find_conversation_id(session, channel="webchat", channel_user_id="x") is None
+        repo.delete_conversation(session, channel="webchat", channel_user_id="u4")
+        repo.delete_conversation(session, channel="webchat", channel_user_id="x")  # no-op
+    with sessions() as session:
+        assert repo.find_conversation_id(session, channel="webchat", channel_user_id="u4") is None
+        assert repo.find_conversation_id(session, channel="telegram", channel_user_id="u4") == (
+            other_id
+        )
