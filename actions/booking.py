@@ -14,6 +14,7 @@ from actions.questionnaire import STORE, save_pending_answers
 from actions.wiring import Deps, Wired
 from bot.intake import booking as bookings
 from bot.intake import chat as intake
+from bot.intake.chat import Prospect
 from bot.prospects import privacy
 from bot.texts import say
 
@@ -75,9 +76,26 @@ class ActionBookIntake(Wired, Action):
             dispatcher.utter_message(text=say("slot_taken", lang))
             return [SlotSet("slot_id", None), SlotSet("slot_page", 0),
                     FollowupAction("booking_form")]  # fmt: skip
+        except bookings.BookingError as error:  # things changed meanwhile (another tab, staff)
+            return await self._changed_meanwhile(dispatcher, who, lang, error)
         when = intake.when_text(booked.starts_at, booked.mode, booked.location, lang)
         key = "rescheduled" if rescheduling else "booked"
         dispatcher.utter_message(text=say(key, lang, when=when, name=name))
+        return reset_form()
+
+    async def _changed_meanwhile(
+        self, dispatcher: CollectingDispatcher, who: Prospect, lang: str, error: Exception
+    ) -> Events:
+        """Booked elsewhere, cancelled by staff, or data erased during the form: say so."""
+        current = await in_thread(intake.current_booking, self.deps.sessions, who)
+        if isinstance(error, bookings.AlreadyBookedError) and current is not None:
+            when = intake.when_text(current.starts_at, current.mode, current.location, lang)
+            dispatcher.utter_message(text=say("already_booked", lang, when=when),
+                                     buttons=booking_buttons(lang))  # fmt: skip
+        elif isinstance(error, bookings.NoActiveBookingError):
+            dispatcher.utter_message(text=say("no_booking", lang), buttons=book_buttons(lang))
+        else:
+            dispatcher.utter_message(text=say("no_consent", lang))
         return reset_form()
 
 

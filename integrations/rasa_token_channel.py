@@ -7,9 +7,11 @@ webhooks, so this channel checks the same secret. Unlike the stock REST channel 
 
 Rasa swallows a failed custom action ("Bot will continue, but the actions events are lost")
 and answers anyway, often wrongly. So this channel answers 503 when the action server is
-down: it asks the action server's /health before the turn, and it notices any custom action
-that failed during the turn (a wrapper around `RemoteAction.run` flags it). The app then
-treats the turn like Rasa being down: the message waits and is handled once actions are back.
+down: it asks the action server's /health before the turn, and again when a custom action
+failed during the turn (a wrapper around `RemoteAction.run` flags it). The app then treats
+the turn like Rasa being down: the message waits and is handled once actions are back. An
+action that fails while its server is up is a bug that waiting cannot fix: it is logged and
+the turn ends as Rasa made it, so one bad action never blocks a conversation for good.
 """
 
 from __future__ import annotations
@@ -125,11 +127,14 @@ class TokenRestInput(RestInput):
                 await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - reported to the caller, not swallowed
                 return response.json({"error": type(error).__name__}, status=500)
-            if failed:
-                logger.error("custom actions failed in this turn: %s", ", ".join(failed))
+            if failed and not await self._actions_up():  # it went away during the turn
+                logger.error("action server gone during the turn: %s", ", ".join(failed))
                 return response.json(
                     {"error": "action server unavailable", "actions": failed}, status=503
                 )
+            if failed:  # the server is up: the action itself failed (a bug, see its log);
+                # waiting would not help, so the turn ends as Rasa made it
+                logger.error("custom actions failed in this turn: %s", ", ".join(failed))
             return response.json(collector.messages)
 
         return webhook

@@ -320,3 +320,20 @@ async def test_leaving_the_form_forgets_it_and_shows_the_menu_when_asked() -> No
     events, said = await run(ActionLeaveBooking(), tracker("wat verdien je?", intent="ask_careers"))
     assert [ActiveLoop(None), *FORM_RESET] == events
     assert said == []
+
+
+async def test_data_erased_during_the_form_gets_an_answer_not_silence(
+    database: sessionmaker[Session],
+) -> None:
+    """Found while writing these tests: a BookingError other than "slot taken" escaped the
+    action, so the prospect heard nothing (and the turn was lost)."""
+    with database.begin() as session:
+        slot_id = make_slot(session, MORNING)  # consent said yes, but no lead is stored (any more)
+    slots = {"consent": True, "slot_id": str(slot_id), "full_name": "Fatima", "contact": "f@x.nl"}
+    events, said = await run(ActionBookIntake(deps=wired(database)), tracker(slots=slots))
+    assert FORM_RESET == events
+    assert [m["text"] for m in said] == [
+        "Helemaal goed. Zonder toestemming kan ik geen intake plannen. "
+        "Je kunt me wel alles blijven vragen! 😊"
+    ]
+    assert seats_taken(database, slot_id) == 0
