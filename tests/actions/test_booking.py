@@ -1,10 +1,8 @@
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,10 +13,10 @@ from actions.booking import (
     ActionLeaveBooking,
     ActionStartReschedule,
 )
-from actions.wiring import Deps
 from bot.db.models import Booking, BookingStatus, IntakeSlot, Lead, OutboxMessage, StaffMember
 from bot.db.repositories.leads import create_lead, find_lead
 from bot.intake import booking as bookings
+from tests.support.actions import run, wired
 from tests.support.notices import NOTICES
 
 SENDER, USER = "webchat:b1", "b1"
@@ -39,22 +37,6 @@ def tracker(
     values = {"language": "nl", **(slots or {})}
     events = [{"event": "user", "text": text, "parse_data": latest}]
     return Tracker(SENDER, values, latest, events, False, None, {}, "action_listen")
-
-
-async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, {})
-    return events, dispatcher.messages
-
-
-@pytest.fixture
-def database(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    return sessions
-
-
-def wired(sessions: sessionmaker[Session]) -> Deps:
-    """What the action server would pass in, on the test's database."""
-    return Deps(sessions=sessions, notices=NOTICES, privacy_url="http://tekkie.test/privacy")
 
 
 def make_slot(

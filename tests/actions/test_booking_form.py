@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.booking_form import ActionAskFullName, ActionAskSlotId, ValidateBookingForm
-from actions.wiring import Deps
 from bot.db.models import IntakeSlot, Lead, StaffMember
 from bot.db.repositories.leads import create_lead, find_lead
 from bot.intake import booking as bookings
+from tests.support.actions import run, wired
 from tests.support.notices import NOTICES
 
 FORM_SLOTS = ["consent", "intake_mode", "slot_id", "full_name", "contact"]
@@ -36,22 +36,6 @@ def tracker(
     values = {"language": "nl", **(slots or {})}
     events = [{"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
     return Tracker(sender, values, latest, events, False, None, {}, "action_listen")
-
-
-async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, {})
-    return events, dispatcher.messages
-
-
-@pytest.fixture
-def database(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    return sessions
-
-
-def wired(sessions: sessionmaker[Session]) -> Deps:
-    """What the action server would pass in, on the test's database."""
-    return Deps(sessions=sessions, notices=NOTICES, privacy_url="http://tekkie.test/privacy")
 
 
 def make_slots(

@@ -1,6 +1,5 @@
 from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,7 +10,7 @@ from actions.handoff import ActionRequestHandoff
 from actions.wiring import Deps
 from bot.db.models import OutboxMessage
 from bot.db.repositories.conversations import find_conversation
-from tests.support.notices import NOTICES
+from tests.support.actions import wired
 
 
 def tracker(sender: str, *, language: str | None = "nl") -> Tracker:
@@ -25,16 +24,6 @@ async def run(tracker: Tracker, deps: Deps) -> tuple[list[dict[str, Any]], list[
     dispatcher = CollectingDispatcher()
     events = await ActionRequestHandoff(deps=deps).run(dispatcher, tracker, {})
     return events, dispatcher.messages
-
-
-@pytest.fixture
-def database(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    return sessions
-
-
-def wired(sessions: sessionmaker[Session]) -> Deps:
-    """What the action server would pass in, on the test's database."""
-    return Deps(sessions=sessions, notices=NOTICES, privacy_url="http://tekkie.test/privacy")
 
 
 def staff_notices(sessions: sessionmaker[Session]) -> list[OutboxMessage]:

@@ -1,17 +1,14 @@
 from datetime import UTC, datetime
-from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.privacy import ActionAskDelete, ActionShowMyData
-from actions.wiring import Deps
 from bot.db.models import IntakeSlot, StaffMember
 from bot.db.repositories.leads import create_lead
 from bot.intake import booking as bookings
+from tests.support.actions import run, wired
 from tests.support.notices import NOTICES
 
 # 8 January 2030 in Amsterdam (CET, UTC+1).
@@ -23,22 +20,6 @@ def tracker(sender: str = "whatsapp:+31612345678", *, language: str = "nl") -> T
     latest = {"text": "wat weet je van mij?", "intent": {"name": "what_do_you_know"}}
     events = [{"event": "user", "text": latest["text"], "parse_data": latest}]
     return Tracker(sender, {"language": language}, latest, events, False, None, {}, "action_listen")
-
-
-async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, {})
-    return events, dispatcher.messages
-
-
-@pytest.fixture
-def database(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    return sessions
-
-
-def wired(sessions: sessionmaker[Session]) -> Deps:
-    """What the action server would pass in, on the test's database."""
-    return Deps(sessions=sessions, notices=NOTICES, privacy_url="http://tekkie.test/privacy")
 
 
 async def test_asking_to_delete_explains_and_waits_for_yes_or_no() -> None:

@@ -1,6 +1,5 @@
 from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -14,10 +13,9 @@ from actions.questionnaire import (
     ActionStartQuestionnaire,
     ValidateQuestionnaireForm,
 )
-from actions.wiring import Deps
 from bot.db.repositories.leads import create_lead, find_lead
 from bot.guidance import questionnaires as q
-from tests.support.notices import NOTICES
+from tests.support.actions import run, wired
 
 ALL_NO = dict.fromkeys(q.question_ids("needs"), "no")
 DATA_ANSWERS = {
@@ -38,22 +36,6 @@ def tracker(
     values = {"language": "nl", "requested_slot": "questionnaire_answer", **(slots or {})}
     events = [{"event": "user", "text": text, "parse_data": latest}]
     return Tracker("webchat:q1", values, latest, events, False, None, {}, "action_listen")
-
-
-async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, {"forms": {}})
-    return events, dispatcher.messages
-
-
-@pytest.fixture
-def database(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    return sessions
-
-
-def wired(sessions: sessionmaker[Session]) -> Deps:
-    """What the action server would pass in, on the test's database."""
-    return Deps(sessions=sessions, notices=NOTICES, privacy_url="http://tekkie.test/privacy")
 
 
 async def test_start_explains_the_check_and_resets_a_finished_one() -> None:
