@@ -121,11 +121,12 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
     if outcome == "stored":
         background.add_task(pipeline.drain, message.channel, message.channel_user_id)
     apologies: OncePerOutage = request.app.state.apologies
-    if outcome in ("stored", "duplicate") or not apologies.first(
-        f"whatsapp:{message.channel_user_id}"
+    if outcome in ("stored", "duplicate") or (
+        outcome == "kept" and not apologies.first(f"whatsapp:{message.channel_user_id}")
     ):
         return Response(EMPTY_TWIML, media_type="text/xml")
-    # Twilio does not deliver again: the reply itself says sorry (kept, or try again).
+    # Twilio does not deliver again: the reply itself says sorry. A kept message is told once
+    # per outage; a message that could not be kept is always asked for again.
     language = detect_language(message.text or "")
     apology = escape(say("delayed" if outcome == "kept" else "unavailable", language))
     return Response(

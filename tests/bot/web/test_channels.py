@@ -157,3 +157,20 @@ def test_redis_down_still_stores_telegram_messages(make_settings, apis) -> None:
             assert len(session.scalars(select(InboundDelivery)).all()) == 1
     (apology,) = telegram.calls_of("sendMessage", 4244)  # waits for Redis (its lock): once
     assert apology["text"].startswith("Sorry, ik kan nu even niet antwoorden")
+
+
+def test_a_whatsapp_message_nobody_could_keep_is_asked_for_again_every_time(
+    client: TestClient, apis: tuple[FakeTelegramApi, FakeTwilioApi], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The once-per-outage rule is for kept messages: a lost one must always say "try again"."""
+    _, twilio = apis
+
+    async def nowhere(*_: Any) -> str:
+        raise OSError("disk full")  # after the database refused it too
+
+    monkeypatch.setattr(client.app.state.pipeline, "accept_or_keep", nowhere)  # type: ignore[attr-defined]
+    for sid in ("SM" + "6" * 32, "SM" + "7" * 32):
+        form = twilio_message(sid, "+31612345672", "hello, can I join?")
+        response = post_whatsapp(client, twilio, form)
+        assert response.status_code == 200
+        assert "Please try again in a few minutes." in response.text
