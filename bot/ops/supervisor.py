@@ -1,86 +1,49 @@
-"""Start, watch, restart and stop Tekkie's processes for `tekkie run` (see bot/services.py)."""
+"""Start, watch, restart and stop Tekkie's processes for `tekkie run` (see bot/ops/services.py).
+
+What one child process needs (restart policy, launch, readiness, its process group) is in
+bot/ops/children.py; this module runs them together and keeps the status file for /health.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
-import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
-import httpx
-
+from bot.ops.children import (
+    RestartPolicy,
+    RunningService,
+    ServiceState,
+    group_alive,
+    is_ready,
+    launch,
+    log_tail,
+    port_in_use,
+    signal_group,
+    wait_group_gone,
+)
 from bot.ops.services import ServiceSpec
-from bot.settings import PROJECT_ROOT
 
+__all__ = [
+    "STATUS_FILE",
+    "EventKind",
+    "RestartPolicy",
+    "RunningService",
+    "ServiceError",
+    "ServiceState",
+    "Supervisor",
+    "SupervisorEvent",
+    "load_status",
+    "port_in_use",
+]
 STATUS_FILE = "supervisor.json"  # in the runtime directory, read by /health
-
-
-@dataclass
-class RestartPolicy:
-    """When to restart a crashed service: exponential backoff, and when to give up.
-
-    Times are seconds on one clock (`time.monotonic()` in `tekkie run`), passed in so that
-    the policy is easy to test. The backoff starts over once the service has been ready for
-    `healthy_after` seconds; it gives up at `max_crashes` crashes within `window` seconds.
-    """
-
-    first_delay: float = 1.0
-    max_delay: float = 30.0
-    healthy_after: float = 60.0
-    max_crashes: int = 5
-    window: float = 300.0
-    crashes: list[float] = field(default_factory=list)
-    _backoffs: int = 0
-    _ready_at: float | None = None
-
-    def record_ready(self, now: float) -> None:
-        """The service answered its readiness check at `now`."""
-        self._ready_at = now
-
-    def record_crash(self, now: float) -> float | None:
-        """The service exited at `now`: seconds to wait before restarting it, or None: give up."""
-        if self._ready_at is not None and now - self._ready_at >= self.healthy_after:
-            self._backoffs = 0
-        self._ready_at = None
-        self.crashes = [*(t for t in self.crashes if now - t < self.window), now]
-        if len(self.crashes) >= self.max_crashes:
-            return None
-        delay = min(self.first_delay * 2.0**self._backoffs, self.max_delay)
-        self._backoffs += 1
-        return delay
-
-
-ServiceState = Literal["running", "restarting", "failed"]
-
-
-@dataclass
-class RunningService:
-    """A supervised service: its current process, its log file and its restart history.
-
-    `state` is "restarting" from a crash until the new process answers its readiness check.
-    """
-
-    spec: ServiceSpec
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    log_file: IO[bytes] = field(repr=False)
-    policy: RestartPolicy
-    started_at: float
-    state: ServiceState = "running"
-    attempt: int = 1
-    restarts: int = 0
-    last_exit_code: int | None = None
-    last_restart_at: str | None = None
-    restart_at: float | None = None  # while waiting to restart: when (monotonic clock)
 
 
 EventKind = Literal["crashed", "restarted", "recovered", "failed"]
@@ -106,21 +69,6 @@ def load_status(runtime_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return status if isinstance(status, dict) else None
-
-
-def port_in_use(host: str, port: int) -> bool:
-    """Whether something listens on host:port already, so that a server could not bind it."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except socket.gaierror:
-        return False
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
-        try:
-            probe.bind(address)
-        except OSError as error:
-            return error.errno == errno.EADDRINUSE
-    return False
 
 
 class ServiceError(RuntimeError):
@@ -157,7 +105,7 @@ class Supervisor:
                 f"Stop it (`lsof -i :{spec.port}` shows what holds the port) and try again."
             )
         log_path = self.log_dir / f"{spec.name}.log"
-        process, log_file = self._launch(spec, log_path, attempt=1)
+        process, log_file = launch(spec, log_path, attempt=1)
         service = RunningService(
             spec, process, log_path, log_file, self._new_policy(), time.monotonic()
         )
@@ -169,11 +117,11 @@ class Supervisor:
         """Block until every service answers its readiness check, or raise with its log tail."""
         for service in services:
             deadline = time.monotonic() + service.spec.startup_timeout
-            while not self._is_ready(service):
+            while not is_ready(service):
                 if service.process.poll() is not None:
-                    raise ServiceError(self._failure(service, "stopped during start-up"))
+                    raise ServiceError(log_tail(service, "stopped during start-up"))
                 if time.monotonic() > deadline:
-                    raise ServiceError(self._failure(service, "did not become ready in time"))
+                    raise ServiceError(log_tail(service, "did not become ready in time"))
                 time.sleep(0.25)
             service.policy.record_ready(time.monotonic())
 
@@ -195,7 +143,7 @@ class Supervisor:
             elif (code := service.process.poll()) is not None:
                 event = self._crashed(service, now, f"exited with code {code}", code)
             elif service.state == "restarting":
-                if self._is_ready(service, timeout=0.5):
+                if is_ready(service, timeout=0.5):
                     service.state = "running"
                     service.policy.record_ready(now)
                     event = _event(service, "recovered", f"{service.spec.name} is ready again")
@@ -212,44 +160,26 @@ class Supervisor:
         Returns once no process of any group is left (orphaned workers included).
         """
         for service in reversed(self.running):
-            _signal_group(service.process.pid, signal.SIGTERM)
+            signal_group(service.process.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for service in reversed(self.running):
             with contextlib.suppress(subprocess.TimeoutExpired):
                 service.process.wait(max(0.1, deadline - time.monotonic()))
-            if not _wait_group_gone(service.process.pid, deadline):
-                _signal_group(service.process.pid, signal.SIGKILL)
+            if not wait_group_gone(service.process.pid, deadline):
+                signal_group(service.process.pid, signal.SIGKILL)
                 service.process.wait()
-                _wait_group_gone(service.process.pid, time.monotonic() + 5.0)
+                wait_group_gone(service.process.pid, time.monotonic() + 5.0)
             service.log_file.close()
         self.running.clear()
         if self._wrote_status:  # not another instance's file, when this one failed to start
             self.status_path.unlink(missing_ok=True)
-
-    def _launch(
-        self, spec: ServiceSpec, log_path: Path, attempt: int
-    ) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log_file = log_path.open("ab")
-        started = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
-        log_file.write(f"===== {started} starting {spec.name} (attempt {attempt}) =====\n".encode())
-        log_file.flush()
-        process = subprocess.Popen(
-            spec.command,
-            cwd=PROJECT_ROOT,
-            env=spec.env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
-        )
-        return process, log_file
 
     def _crashed(
         self, service: RunningService, now: float, what: str, code: int | None
     ) -> SupervisorEvent:
         name = service.spec.name
         service.last_exit_code = code
-        _signal_group(service.process.pid, signal.SIGKILL)  # its orphaned workers, if any
+        signal_group(service.process.pid, signal.SIGKILL)  # its orphaned workers, if any
         with contextlib.suppress(subprocess.TimeoutExpired):
             service.process.wait(5.0)
         service.log_file.close()
@@ -273,9 +203,9 @@ class Supervisor:
     def _restart(self, service: RunningService, now: float) -> SupervisorEvent | None:
         spec = service.spec
         assert service.restart_at is not None
-        if _group_alive(service.process.pid) or port_in_use(spec.host, spec.port):
+        if group_alive(service.process.pid) or port_in_use(spec.host, spec.port):
             if now - service.restart_at < self._port_wait:
-                _signal_group(service.process.pid, signal.SIGKILL)
+                signal_group(service.process.pid, signal.SIGKILL)
                 return None  # try again at the next step
             service.state = "failed"
             return _event(
@@ -286,9 +216,7 @@ class Supervisor:
             )
         service.attempt += 1
         try:
-            service.process, service.log_file = self._launch(
-                spec, service.log_path, service.attempt
-            )
+            service.process, service.log_file = launch(spec, service.log_path, service.attempt)
         except OSError as error:
             service.state = "failed"
             return _event(service, "failed", f"{spec.name} could not be restarted: {error}")
@@ -315,53 +243,6 @@ class Supervisor:
         temporary.replace(self.status_path)  # atomic, like os.replace
         self._wrote_status = True
 
-    @staticmethod
-    def _is_ready(service: RunningService, timeout: float = 2.0) -> bool:
-        try:
-            return service.spec.ready_check(httpx.get(service.spec.ready_url, timeout=timeout))
-        except (httpx.HTTPError, ValueError):  # ValueError: not the JSON the check expects
-            return False
-
-    @staticmethod
-    def _failure(service: RunningService, what: str) -> str:
-        service.log_file.flush()
-        tail = service.log_path.read_text(errors="replace")[-2500:]
-        return f"{service.spec.name} {what}; last lines of {service.log_path}:\n{tail}"
-
 
 def _event(service: RunningService, kind: EventKind, message: str) -> SupervisorEvent:
     return SupervisorEvent(service.spec.name, kind, message)
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    """Signal a whole process group, also when its leader has exited."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether a process of the group still runs (zombies not yet reaped do not count)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    if not Path("/proc/self/stat").exists():
-        return True
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:  # "pid (comm) state ppid pgrp ...": comm may contain anything
-            state, _ppid, group = stat.read_text().rpartition(")")[2].split()[:3]
-        except (OSError, ValueError):
-            continue
-        if group == str(pgid) and state != "Z":
-            return True
-    return False
-
-
-def _wait_group_gone(pgid: int, deadline: float) -> bool:
-    while _group_alive(pgid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True

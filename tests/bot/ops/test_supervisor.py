@@ -14,15 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.ops.children import RestartPolicy, port_in_use
 from bot.ops.services import ServiceSpec, actions_spec, app_spec
-from bot.ops.supervisor import (
-    RestartPolicy,
-    ServiceError,
-    Supervisor,
-    SupervisorEvent,
-    load_status,
-    port_in_use,
-)
+from bot.ops.supervisor import ServiceError, Supervisor, SupervisorEvent, load_status
 from tests.support.stack import free_port
 
 # A quiet HTTP server on the port in argv[1] answering 200 to every GET.
@@ -220,31 +214,6 @@ def test_starting_on_a_busy_port_fails_with_a_clear_message(supervisor: Supervis
     )
     assert supervisor.running == []
     assert not (supervisor.log_dir / "actions.log").exists()
-
-
-def test_restart_policy_doubles_the_delay_up_to_a_cap() -> None:
-    policy = RestartPolicy(max_crashes=100)
-    delays = [policy.record_crash(now=float(t)) for t in range(7)]
-    assert delays == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
-
-
-def test_restart_policy_starts_over_after_a_healthy_minute() -> None:
-    policy = RestartPolicy()
-    assert policy.record_crash(0.0) == 1.0
-    policy.record_ready(2.0)
-    assert policy.record_crash(30.0) == 2.0  # ready for only 28 s
-    policy.record_ready(33.0)
-    assert policy.record_crash(93.0) == 1.0  # ready for 60 s: the backoff starts over
-    assert policy.record_crash(94.0) == 2.0  # never ready since
-
-
-def test_restart_policy_gives_up_at_five_crashes_within_five_minutes() -> None:
-    policy = RestartPolicy()
-    assert all(policy.record_crash(t) is not None for t in (0.0, 10.0, 20.0, 30.0))
-    assert policy.record_crash(299.0) is None
-
-    spread = RestartPolicy()
-    assert all(spread.record_crash(t) is not None for t in (0.0, 100.0, 200.0, 300.0, 400.0))
 
 
 def test_load_status_is_none_without_a_readable_file(tmp_path: Path) -> None:
