@@ -4,18 +4,18 @@ Rasa keeps the transcript: the action that takes the request pauses the conversa
 (`ConversationPaused`), staff messages are appended to the tracker as bot events marked with
 `STAFF_KEY`, and handing back appends `resume`. Tekkie's own database holds the state staff
 work with (`Conversation.handoff_status`), and every message goes out through the outbox.
+`handoff_desk` runs what staff do (reply, hand back) with these steps.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.conversation.transcript import STAFF_KEY
-from bot.db.models import Conversation, OutboxMessage, utcnow
+from bot.db.models import Conversation, utcnow
 from bot.db.repositories import conversations, handoffs
 from bot.db.repositories.leads import find_lead
 from bot.intake.booking import lead_fields
@@ -97,9 +97,7 @@ def reply_key(conversation_id: int, reply_id: str) -> str:
 
 def reply_was_sent(session: Session, *, conversation_id: int, reply_id: str) -> bool:
     """True when this form was submitted before (a double click sends once)."""
-    key = reply_key(conversation_id, reply_id)
-    found = session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key))
-    return found is not None
+    return handoffs.message_exists(session, idempotency_key=reply_key(conversation_id, reply_id))
 
 
 def prospect_reply_text(conversation: Conversation, *, staff_name: str, text: str) -> str:

@@ -1,4 +1,9 @@
-"""Repository functions for conversations; the only place that queries that table."""
+"""Repository functions for conversations: find, create and erase a channel user's, keep its turns.
+
+Three other repositories use the table for their own purpose, and only there: `handoffs` reads
+and changes the handoff state (and joins it for the inbox), `dashboard` finds a lead's
+conversation, and `campaigns` counts conversations per campaign code.
+"""
 
 from __future__ import annotations
 

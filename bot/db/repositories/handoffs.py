@@ -90,3 +90,11 @@ def staff_replies(session: Session, *, conversation_id: int) -> list[OutboxMessa
         .order_by(OutboxMessage.id)
     )
     return list(session.scalars(query))
+
+
+def message_exists(session: Session, *, idempotency_key: str) -> bool:
+    """True when the outbox holds a message with this key (a staff reply sent before)."""
+    found = session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
+    )
+    return found is not None
