@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, NoReturn
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import migrate
@@ -20,6 +19,7 @@ from bot.db.models import (
     StaffMember,
     utcnow,
 )
+from bot.db.repositories import availability, staff_members
 from bot.intake.availability import AvailabilityError, add_availability, add_days_off
 from bot.intake.demo import seed_demo
 from bot.intake.slots import SCHOOL_TZ, generate_slots
@@ -103,7 +103,7 @@ def _today() -> date:
 
 
 def _require_staff(session: Session, staff_id: int) -> StaffMember:
-    staff = session.get(StaffMember, staff_id)
+    staff = staff_members.find_staff_member(session, staff_id=staff_id)
     if staff is None:
         fail(f"there is no staff member {staff_id}; see 'tekkie slots staff-add'")
     return staff
@@ -130,7 +130,7 @@ def staff_add(
     if not name.strip():
         fail("the name is empty")
     with database_session() as session:
-        if email and session.scalars(select(StaffMember).where(StaffMember.email == email)).first():
+        if email and staff_members.find_staff_member_by_email(session, email=email) is not None:
             fail(f"a staff member with e-mail {email} exists already")
         staff = StaffMember(name=name.strip(), email=email or None)
         session.add(staff)
@@ -240,12 +240,9 @@ def list_slots(
     """Show the upcoming slots (Amsterdam time) with booked/capacity, mode and staff."""
     now = utcnow()
     with database_session() as session:
-        query = (
-            select(IntakeSlot)
-            .where(IntakeSlot.starts_at >= now, IntakeSlot.starts_at < now + timedelta(days=days))
-            .order_by(IntakeSlot.starts_at, IntakeSlot.staff_id)
+        slots = availability.slots_starting_between(
+            session, start=now, end=now + timedelta(days=days)
         )
-        slots = list(session.scalars(query))
         rows = [_row(slot) for slot in slots]
         free = sum(1 for slot in slots if slot.booked < slot.capacity and not slot.cancelled)
     if not rows:

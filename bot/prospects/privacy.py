@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.db.models import (
-    Booking,
-    InboundDelivery,
-    InboundStatus,
-    Lead,
-    OutboxMessage,
-    OutboxStatus,
-    utcnow,
-)
-from bot.db.repositories import conversations, webchat_inbox
-from bot.db.repositories.leads import find_lead
+from bot.db.models import Booking, OutboxStatus, utcnow
+from bot.db.repositories import bookings, conversations, inbound, leads, webchat_inbox
+from bot.db.repositories import outbox as outbox_rows
 from bot.intake.booking import active_booking, cancel
 from bot.intake.slots import SCHOOL_TZ
 from bot.messages import rasa_sender_id
@@ -40,7 +31,7 @@ def erase_person(
     Returns True when a lead profile existed. The Rasa conversation is erased by the outbox
     worker shortly after, so that the turn in progress cannot write it back.
     """
-    lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
+    lead = leads.find_lead(session, channel=channel, channel_user_id=channel_user_id)
     conversation = conversations.find_conversation_id(
         session, channel=channel, channel_user_id=channel_user_id
     )
@@ -52,30 +43,14 @@ def erase_person(
             )
             _anonymise_staff_notices(session, cancelled)
         session.flush()
-        booking_ids = list(session.scalars(select(Booking.id).where(Booking.lead_id == lead.id)))
+        booking_ids = bookings.booking_ids_of(session, lead_id=lead.id)
         _scrub_staff_notices(session, booking_ids=booking_ids, conversation_id=conversation)
-        for old in session.scalars(select(Booking).where(Booking.lead_id == lead.id)):
-            session.delete(old)
-        session.flush()  # bookings first: the lead's row is what they point at
-        session.delete(lead)
-        session.flush()
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.audience == "prospect",
-            OutboxMessage.channel == channel,
-            OutboxMessage.recipient == channel_user_id,
-        )
-        .values(status="cancelled", payload={"erased": True})
-    )
+        bookings.erase_bookings_of(session, lead_id=lead.id)  # first: they point at the lead
+        leads.delete_lead(session, lead=lead)
+    outbox_rows.erase_prospect_messages(session, channel=channel, recipient=channel_user_id)
     conversations.delete_conversation(session, channel=channel, channel_user_id=channel_user_id)
-    session.execute(  # the stored Telegram/WhatsApp messages hold what they wrote
-        delete(InboundDelivery).where(
-            InboundDelivery.channel == channel,
-            InboundDelivery.channel_user_id == channel_user_id,
-            InboundDelivery.status != InboundStatus.PENDING,
-        )
-    )
+    # the stored Telegram/WhatsApp messages hold what they wrote
+    inbound.forget_inbound_of(session, channel=channel, channel_user_id=channel_user_id)
     if channel == "webchat":
         webchat_inbox.erase(session, channel_user_id=channel_user_id)
     outbox.enqueue(
@@ -98,15 +73,10 @@ def _scrub_staff_notices(
 
     The staff read them when they were sent; the copy in the outbox must not outlive the erasure.
     """
-    about: list[ColumnElement[bool]] = []
-    if booking_ids:
-        about.append(OutboxMessage.booking_id.in_(booking_ids))
-    if conversation_id is not None:
-        about.append(OutboxMessage.idempotency_key.startswith(f"handoff:{conversation_id}:"))
-    if not about:
-        return
-    query = select(OutboxMessage).where(OutboxMessage.audience == "staff", or_(*about))
-    for notice in session.scalars(query):
+    notices = outbox_rows.staff_notices_about(
+        session, booking_ids=booking_ids, conversation_id=conversation_id
+    )
+    for notice in notices:
         if notice.kind == "staff_erased":
             continue  # the one notice staff still get: it names no one
         if notice.status == OutboxStatus.PENDING:
@@ -122,11 +92,7 @@ def _anonymise_staff_notices(session: Session, booking: Booking) -> None:
     the slot; every other unsent staff notice of the booking is dropped. When they were never
     told, no notice is sent at all.
     """
-    notices = session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.booking_id == booking.id, OutboxMessage.audience == "staff"
-        )
-    ).all()
+    notices = outbox_rows.staff_notices_of_booking(session, booking_id=booking.id)
     staff_knew = any(m.status == OutboxStatus.SENT for m in notices)
     when = booking.slot.starts_at.astimezone(SCHOOL_TZ).strftime("%d-%m-%Y %H:%M")
     text = (
@@ -145,7 +111,7 @@ def _anonymise_staff_notices(session: Session, booking: Booking) -> None:
 
 def summary_lines(session: Session, *, channel: str, channel_user_id: str) -> list[str] | None:
     """What is stored about the prospect, one line per fact; None when nothing is."""
-    lead = find_lead(session, channel=channel, channel_user_id=channel_user_id)
+    lead = leads.find_lead(session, channel=channel, channel_user_id=channel_user_id)
     if lead is None:
         return None
     lines = [
@@ -178,13 +144,8 @@ def purge_inactive(session: Session, *, older_than: datetime, notices: Notices) 
 
     Returns how many leads were erased.
     """
-    session.execute(
-        delete(InboundDelivery).where(
-            InboundDelivery.received_at < older_than,
-            InboundDelivery.status != InboundStatus.PENDING,
-        )
-    )
-    stale = session.scalars(select(Lead).where(Lead.last_activity_at < older_than)).all()
+    inbound.forget_inbound_before(session, older_than=older_than)
+    stale = leads.stale_leads(session, older_than=older_than)
     for lead in stale:
         erase_person(
             session,

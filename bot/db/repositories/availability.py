@@ -1,13 +1,17 @@
-"""Repository functions for weekly availability windows and days off (keyword-only).
+"""Repository functions for weekly availability windows, days off and the slots (keyword-only).
 
-Adding them, with their checks, is bot/intake/availability.py's job.
+Adding windows and days off, with their checks, is bot/intake/availability.py's job; making
+slots from them is bot/intake/slots.py's.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Availability, AvailabilityException
+from bot.db.models import Availability, AvailabilityException, IntakeSlot
 
 
 def delete_window(session: Session, *, window_id: int) -> bool:
@@ -26,3 +30,13 @@ def delete_days_off(session: Session, *, exception_id: int) -> bool:
         return False
     session.delete(exception)
     return True
+
+
+def slots_starting_between(session: Session, *, start: datetime, end: datetime) -> list[IntakeSlot]:
+    """Every slot starting in [start, end), cancelled and full ones too, by time then staff id."""
+    query = (
+        select(IntakeSlot)
+        .where(IntakeSlot.starts_at >= start, IntakeSlot.starts_at < end)
+        .order_by(IntakeSlot.starts_at, IntakeSlot.staff_id)
+    )
+    return list(session.scalars(query))

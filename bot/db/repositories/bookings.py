@@ -1,4 +1,4 @@
-"""Repository functions for bookings: look-ups by calendar link (keyword-only, explicit session)."""
+"""Repository functions for bookings: look-ups and a lead's erasure."""
 
 from __future__ import annotations
 
@@ -29,3 +29,18 @@ def active_bookings_of_staff(session: Session, *, staff_id: int, since: datetime
         .order_by(IntakeSlot.starts_at)
     )
     return list(session.scalars(query).all())
+
+
+def booking_ids_of(session: Session, *, lead_id: int) -> list[int]:
+    """The ids of every booking of the lead, whatever its status."""
+    return list(session.scalars(select(Booking.id).where(Booking.lead_id == lead_id)))
+
+
+def erase_bookings_of(session: Session, *, lead_id: int) -> None:
+    """Delete every booking of the lead, whatever its status, with its history (flushed).
+
+    Seats are not given back here: cancel an active booking first (bot/intake/booking.py).
+    """
+    for booking in session.scalars(select(Booking).where(Booking.lead_id == lead_id)):
+        session.delete(booking)
+    session.flush()

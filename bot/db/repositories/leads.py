@@ -22,6 +22,25 @@ def get_lead(session: Session, *, lead_id: int) -> Lead:
     return session.get_one(Lead, lead_id)
 
 
+def find_lead_by_id(session: Session, *, lead_id: int) -> Lead | None:
+    """The lead with this id; None when there is none (erased, or a mistyped link)."""
+    return session.get(Lead, lead_id)
+
+
+def stale_leads(session: Session, *, older_than: datetime) -> list[Lead]:
+    """Every lead whose last activity was before `older_than` (due for the retention purge)."""
+    return list(session.scalars(select(Lead).where(Lead.last_activity_at < older_than)))
+
+
+def delete_lead(session: Session, *, lead: Lead) -> None:
+    """Delete the lead and its status history, now (flushed).
+
+    Delete the lead's bookings first (`bookings.erase_bookings_of`): they point at the lead.
+    """
+    session.delete(lead)
+    session.flush()
+
+
 def create_lead(
     session: Session,
     *,

@@ -116,6 +116,20 @@ def set_account_active(session: Session, *, account_id: int, active: bool) -> bo
     return True
 
 
+def set_account_language(session: Session, *, account_id: int, language: str) -> bool:
+    """Show the dashboard to the account in `language` from now on; False when there is none.
+
+    Raises AccountError ("bad_language") for a language other than nl or en.
+    """
+    if language not in ("nl", "en"):
+        raise AccountError("bad_language", "language must be nl or en")
+    account = session.get(StaffAccount, account_id)
+    if account is None:
+        return False
+    account.language = language
+    return True
+
+
 def _email_key(email: str) -> str:
     return f"email:{normalise_email(email)}"[:300]
 

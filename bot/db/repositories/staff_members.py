@@ -17,6 +17,19 @@ def list_staff_members(session: Session) -> list[StaffMember]:
     return list(session.scalars(select(StaffMember).order_by(StaffMember.name)))
 
 
+def find_staff_member(session: Session, *, staff_id: int) -> StaffMember | None:
+    """The staff member with this id; None when there is none."""
+    return session.get(StaffMember, staff_id)
+
+
+def find_staff_member_by_email(session: Session, *, email: str) -> StaffMember | None:
+    """A staff member whose e-mail address is exactly `email`, as stored; None when none is.
+
+    Unlike `staff_member_email_taken`, the address is compared as given (not normalised).
+    """
+    return session.scalars(select(StaffMember).where(StaffMember.email == email)).first()
+
+
 def find_staff_member_by_calendar_token(session: Session, *, token: str) -> StaffMember | None:
     """The staff member whose calendar link this is; None for an unknown link."""
     query = select(StaffMember).where(StaffMember.calendar_token == token)

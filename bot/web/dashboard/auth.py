@@ -208,8 +208,7 @@ def switch_language(
 ) -> Response:
     """Show the dashboard in Dutch or English from now on."""
     with sessions_of(request).begin() as session:
-        account = session.get(StaffAccount, staff.account_id)
-        if account is not None and language in ("nl", "en"):
-            account.language = language
+        if language in ("nl", "en"):
+            repo.set_account_language(session, account_id=staff.account_id, language=language)
     return redirect(_safe_next(request.headers.get("referer", "").partition(
         str(request.base_url).rstrip("/"))[2] or "/dashboard"))  # fmt: skip

@@ -10,8 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.db.models import LeadStatus, StaffMember
+from bot.db.models import LeadStatus
 from bot.db.repositories import dashboard as repo
+from bot.db.repositories import staff_members
 from bot.guidance.content import content
 from bot.intake.notices import SCHOOL_TZ
 from bot.web.dashboard.auth import Staff, sessions_of
@@ -64,7 +65,11 @@ def start_page(request: Request, staff: Staff, mine: Annotated[bool, Query()] = 
         intakes = repo.intakes_between(
             session, start=start_today, end=week_end, staff_member_id=staff_id
         )
-        member = session.get(StaffMember, staff.staff_member_id or 0)
+        member = (
+            None
+            if staff.staff_member_id is None
+            else staff_members.find_staff_member(session, staff_id=staff.staff_member_id)
+        )
         base_url = request.app.state.settings.base_url
         feed = f"{base_url}/calendar/staff/{member.calendar_token}.ics" if member else None
     tomorrow = repo.local_day_start(today + timedelta(days=1))

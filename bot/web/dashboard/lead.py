@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from bot.conversation.transcript import Line, lines_from_events
 from bot.db.models import IntakeSlot, Lead, LeadStatus, utcnow
 from bot.db.repositories import dashboard as repo
-from bot.db.repositories.leads import set_status
+from bot.db.repositories import leads
 from bot.intake import booking as bookings
 from bot.intake.slots import free_slots
 from bot.messages import rasa_sender_id
@@ -86,10 +86,10 @@ def mark_attendance(
     if status not in ATTENDANCE:
         return redirect(f"/dashboard/leads/{lead_id}")
     with sessions_of(request).begin() as session:
-        lead = session.get(Lead, lead_id)
+        lead = leads.find_lead_by_id(session, lead_id=lead_id)
         if lead is None:
             raise LeadNotFoundError(lead_id)
-        set_status(lead, LeadStatus(status))
+        leads.set_status(lead, LeadStatus(status))
     log.info("dashboard.attendance", lead=lead_id, status=status, by=staff.account_id)
     return redirect(f"/dashboard/leads/{lead_id}?done={status}")
 
@@ -101,7 +101,7 @@ def book_for_lead(
     """Book (or move) the lead's intake; the prospect is told on their channel."""
     notices = request.app.state.notices
     with sessions_of(request).begin() as session:
-        lead = session.get(Lead, lead_id)
+        lead = leads.find_lead_by_id(session, lead_id=lead_id)
         if lead is None:
             raise LeadNotFoundError(lead_id)
         try:
@@ -118,7 +118,7 @@ def book_for_lead(
 def cancel_for_lead(request: Request, staff: StaffForm, lead_id: int) -> Response:
     """Cancel the lead's intake; the prospect is told on their channel."""
     with sessions_of(request).begin() as session:
-        lead = session.get(Lead, lead_id)
+        lead = leads.find_lead_by_id(session, lead_id=lead_id)
         if lead is None:
             raise LeadNotFoundError(lead_id)
         try:

@@ -1,8 +1,17 @@
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.models import Booking, BookingStatus, IntakeSlot, StaffMember, utcnow
+from bot.db.models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    IntakeSlot,
+    Lead,
+    StaffMember,
+    utcnow,
+)
 from bot.db.repositories import bookings as repo
 from bot.db.repositories import leads
 
@@ -55,3 +64,46 @@ def test_active_bookings_of_staff_since_in_order(sessions: sessionmaker[Session]
             session, staff_id=anna_id, since=utcnow() - timedelta(days=30)
         )
         assert [b.id for b in found] == [sooner, later]
+
+
+def _lead_with_bookings(session: Session, staff: StaffMember, user: str) -> Lead:
+    """A lead with a cancelled and an active booking, each with one history event."""
+    lead = leads.create_lead(session, channel="webchat", channel_user_id=user, consent_version="v1")
+    for days, status in ((1, BookingStatus.CANCELLED), (2, BookingStatus.ACTIVE)):
+        starts = utcnow() + timedelta(days=days)
+        slot = IntakeSlot(
+            staff_id=staff.id, starts_at=starts, ends_at=starts + timedelta(minutes=30),
+            mode="online",
+        )  # fmt: skip
+        session.add(slot)
+        session.flush()
+        booking = Booking(lead_id=lead.id, slot_id=slot.id, status=status)
+        booking.events.append(BookingEvent(status=status))
+        session.add(booking)
+    session.flush()
+    return lead
+
+
+def test_a_leads_bookings_are_found_and_erased_with_their_history(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        staff = StaffMember(name="Anna")
+        session.add(staff)
+        session.flush()
+        gone, kept = (
+            _lead_with_bookings(session, staff, "gone"),
+            _lead_with_bookings(session, staff, "kept"),
+        )
+        gone_id, kept_id = gone.id, kept.id
+    with sessions.begin() as session:
+        gone_bookings = repo.booking_ids_of(session, lead_id=gone_id)
+        assert len(gone_bookings) == 2
+        assert set(gone_bookings).isdisjoint(repo.booking_ids_of(session, lead_id=kept_id))
+        repo.erase_bookings_of(session, lead_id=gone_id)
+    with sessions() as session:
+        assert repo.booking_ids_of(session, lead_id=gone_id) == []
+        kept_bookings = set(repo.booking_ids_of(session, lead_id=kept_id))
+        assert len(kept_bookings) == 2
+        assert set(session.scalars(select(BookingEvent.booking_id))) == kept_bookings
+        assert repo.booking_ids_of(session, lead_id=kept_id + 100) == []
