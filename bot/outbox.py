@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import anyio
 import structlog
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,9 +28,13 @@ STAFF_CHANNEL = "staff"  # the staff log: every notice goes there, whatever else
 
 
 class Sender(Protocol):
-    """Delivers one outbox message on one channel; raises on failure."""
+    """Delivers one outbox message on one channel; raises on failure.
 
-    def send(self, message: OutboxMessage) -> str | None:
+    Called on the event loop: a sender whose client blocks (SMTP, Twilio's, a database) runs
+    it in a worker thread itself, and one with an async client (Telegram) awaits it here.
+    """
+
+    async def send(self, message: OutboxMessage) -> str | None:
         """Deliver or raise; return the channel's id for the message when it gives one."""
 
 
@@ -167,33 +172,46 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxWorker:
-    """Claims due messages, sends them through the channel's sender, records the outcome."""
+    """Claims due messages, sends them through the channel's sender, records the outcome.
+
+    Runs on the event loop: the database work goes to a worker thread, and the sending
+    happens on the loop, so an async client (Telegram) is never called from a thread.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], senders: Mapping[str, Sender]) -> None:
         self._sessions = sessions
         self._senders = senders
 
-    def run_once(self, *, now: datetime | None = None, limit: int = 20) -> int:
+    async def run_once(self, *, now: datetime | None = None, limit: int = 20) -> int:
         """Deliver what is due now; return how many messages were handled."""
         now = now or utcnow()
-        with self._sessions.begin() as session:
-            claimed = [m.id for m in claim_due(session, now=now, limit=limit)]
-        for message_id in claimed:
-            self._deliver(message_id, now)
+        claimed = await anyio.to_thread.run_sync(self._claim, None, now, limit)
+        for message in claimed:
+            await self._deliver(message, now)
         return len(claimed)
 
-    def deliver_now(self, ids: list[int]) -> None:
+    async def deliver_now(self, ids: list[int]) -> None:
         """Deliver these just-enqueued messages at once, in order (replies to a turn)."""
+        if not ids:
+            return
         now = utcnow()
-        with self._sessions.begin() as session:
-            claimed = [m.id for m in claim_ids(session, ids=ids, now=now)]
-        for message_id in claimed:
-            self._deliver(message_id, now)
+        for message in await anyio.to_thread.run_sync(self._claim, ids, now, len(ids)):
+            await self._deliver(message, now)
 
-    def _deliver(self, message_id: int, now: datetime) -> None:
-        with self._sessions() as session:
-            message = session.get_one(OutboxMessage, message_id)
-            session.expunge(message)
+    def _claim(self, ids: list[int] | None, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Lease the due messages (or these ids); detached copies to send from."""
+        with self._sessions.begin() as session:
+            if ids is None:
+                claimed = claim_due(session, now=now, limit=limit)
+            else:
+                claimed = claim_ids(session, ids=ids, now=now)
+            session.flush()
+            for message in claimed:
+                session.refresh(message)
+            session.expunge_all()
+        return claimed
+
+    async def _deliver(self, message: OutboxMessage, now: datetime) -> None:
         error: str | None = None
         unsendable = False
         external_id: str | None = None
@@ -201,11 +219,21 @@ class OutboxWorker:
         try:
             if sender is None:
                 raise UnsendableError(f"no sender for channel {message.channel!r}")
-            external_id = sender.send(message)
+            external_id = await sender.send(message)
         except UnsendableError as failure:
             error, unsendable = str(failure), True
         except Exception as failure:  # noqa: BLE001 - any send failure is retried
             error = f"{type(failure).__name__}: {failure}"
+        await anyio.to_thread.run_sync(
+            self._record, message.id, now, error, unsendable, external_id
+        )
+        log.info("outbox.delivered" if error is None else "outbox.failed",
+                 id=message.id, kind=message.kind, error=error)  # fmt: skip
+
+    def _record(
+        self, message_id: int, now: datetime, error: str | None, unsendable: bool,
+        external_id: str | None,
+    ) -> None:  # fmt: skip
         with self._sessions.begin() as session:
             stored = session.get_one(OutboxMessage, message_id)
             stored.locked_until = None
@@ -220,8 +248,6 @@ class OutboxWorker:
             else:
                 stored.status = OutboxStatus.PENDING
                 stored.next_attempt_at = now + backoff(stored.attempts)
-        log.info("outbox.delivered" if error is None else "outbox.failed",
-                 id=message_id, kind=message.kind, error=error)  # fmt: skip
 
 
 def record_delivery_status(

@@ -7,6 +7,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+import anyio
+
 from bot.db.models import OutboxMessage
 from bot.settings import Settings
 
@@ -22,7 +24,12 @@ class StaffEmailSender:
         self._settings = settings
         self._to_recipient = to_recipient
 
-    def send(self, message: OutboxMessage) -> str | None:
+    async def send(self, message: OutboxMessage) -> str | None:
+        """Send the notice by e-mail."""
+        # blocking I/O: in a worker thread, not on the event loop
+        return await anyio.to_thread.run_sync(self._send_blocking, message)
+
+    def _send_blocking(self, message: OutboxMessage) -> str | None:
         """Send the notice by e-mail; the first line of its text is the subject.
 
         It goes to every address in STAFF_EMAILS, or with `to_recipient` to the message's

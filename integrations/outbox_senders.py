@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
@@ -28,7 +29,12 @@ class LogStaffNotifier:
     def __init__(self, log_file: Path) -> None:
         self._log_file = log_file
 
-    def send(self, message: OutboxMessage) -> str | None:
+    async def send(self, message: OutboxMessage) -> str | None:
+        """Write the notification to the log and the staff log file."""
+        # blocking I/O: in a worker thread, not on the event loop
+        return await anyio.to_thread.run_sync(self._send_blocking, message)
+
+    def _send_blocking(self, message: OutboxMessage) -> str | None:
         """Write the notification where staff (or the developer) can read it."""
         text = str(message.payload.get("text", ""))
         log.info("staff.notification", kind=message.kind, staff_id=message.recipient, text=text)

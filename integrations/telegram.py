@@ -1,9 +1,11 @@
 """Telegram through python-telegram-bot 22: updates in, replies out.
 
-`parse_update` turns an update into the internal message type (text, a pressed inline button,
-a command, or something Tekkie cannot read); `TelegramSender` delivers outbox messages with
-inline keyboards. Buttons carry a short reference (`button_ref`), never the payload itself:
-callback_data holds at most 64 bytes, and only payloads Tekkie offered may come back.
+`start_bot` makes the client, `poll_updates` fetches updates by long polling (development) and
+hands each to the caller; `parse_update` turns an update into the internal message type (text,
+a pressed inline button, a command, or something Tekkie cannot read); `TelegramSender` delivers
+outbox messages with inline keyboards, `StaffTelegramSender` posts staff notices in the group.
+Buttons carry a short reference (`button_ref`), never the payload itself: callback_data holds at
+most 64 bytes, and only payloads Tekkie offered may come back.
 """
 
 from __future__ import annotations
@@ -11,20 +13,23 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
 import anyio
+import structlog
 from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.db.models import OutboxMessage
 from bot.messages import InboundMessage, OutboundMessage, button_ref
 from bot.settings import Settings
 
+log = structlog.get_logger(__name__)
 CHANNEL = "telegram"
 # Tekkie's own commands and the payload each stands for (trusted: Tekkie made them).
 COMMANDS = {
@@ -46,6 +51,40 @@ def make_bot(settings: Settings) -> ExtBot[int]:
         base_url=settings.telegram_api_base_url,
         rate_limiter=ChatRateLimiter(max_retries=3),
     )
+
+
+async def start_bot(settings: Settings) -> Bot | None:
+    """The Telegram client when configured; a failing check is logged, not fatal."""
+    if not settings.telegram_enabled:
+        return None
+    bot = make_bot(settings)
+    try:
+        await bot.initialize()
+    except TelegramError:
+        log.exception("telegram.unavailable_at_start")
+    return bot
+
+
+async def poll_updates(
+    bot: Bot, handle: Callable[[Update], Awaitable[None]], *, pause: float = 2.0
+) -> None:
+    """Development mode: fetch updates by long polling instead of a webhook, until cancelled.
+
+    Each update goes to `handle` once, in order; the next fetch confirms it (offset). A failing
+    fetch is logged and tried again after `pause` seconds.
+    """
+    await bot.delete_webhook()
+    offset = 0
+    while True:
+        try:
+            updates = await bot.get_updates(offset=offset, timeout=10)
+        except TelegramError:
+            log.exception("telegram.polling_error")
+            await anyio.sleep(pause)
+            continue
+        for update in updates:
+            offset = update.update_id + 1
+            await handle(update)
 
 
 class ChatRateLimiter(AIORateLimiter):
@@ -162,15 +201,15 @@ async def send_reply(bot: Bot, chat_id: str, reply: OutboundMessage) -> str:
 
 
 class TelegramSender:
-    """Outbox sender for Telegram; runs the async client on the app's event loop."""
+    """Outbox sender for Telegram; the outbox awaits it on the app's event loop."""
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    def send(self, message: OutboxMessage) -> str | None:
+    async def send(self, message: OutboxMessage) -> str | None:
         """Deliver the stored reply or notice; raises on failure (the outbox retries)."""
         reply = OutboundMessage.from_payload(message.payload)
-        return anyio.from_thread.run(send_reply, self._bot, message.recipient, reply)
+        return await send_reply(self._bot, message.recipient, reply)
 
 
 class StaffTelegramSender:
@@ -180,7 +219,22 @@ class StaffTelegramSender:
         self._bot = bot
         self._chat_id = chat_id
 
-    def send(self, message: OutboxMessage) -> str | None:
+    async def send(self, message: OutboxMessage) -> str | None:
         """Post the notice in the group."""
         reply = OutboundMessage(text=str(message.payload.get("text", "")))
-        return anyio.from_thread.run(send_reply, self._bot, str(self._chat_id), reply)
+        return await send_reply(self._bot, str(self._chat_id), reply)
+
+
+def start_payload_campaign(payload: str) -> str | None:
+    """The campaign Tekkie reads when a t.me link's `start=<payload>` makes Telegram send /start.
+
+    Campaigns check their codes with it (bot/prospects/campaigns.py): a code is only usable
+    when it comes back unchanged.
+    """
+    start = Update.de_json(
+        {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": f"/start {payload}",
+                                     "chat": {"id": 1, "type": "private"}}},
+        None,
+    )  # fmt: skip
+    opened = parse_update(start)
+    return opened.campaign if opened else None

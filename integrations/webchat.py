@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
+import anyio
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,7 +82,12 @@ class WebchatInboxSender:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def send(self, message: OutboxMessage) -> str | None:
+    async def send(self, message: OutboxMessage) -> str | None:
+        """Put the message in the visitor's inbox."""
+        # blocking I/O: in a worker thread, not on the event loop
+        return await anyio.to_thread.run_sync(self._send_blocking, message)
+
+    def _send_blocking(self, message: OutboxMessage) -> str | None:
         """Put the message in the visitor's inbox."""
         payload = {"text": message.payload.get("text", ""), "buttons": message.payload.get(
             "buttons", [])}  # fmt: skip

@@ -14,6 +14,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import anyio
 import phonenumbers
 from sqlalchemy.orm import Session, sessionmaker
 from twilio.http.http_client import TwilioHttpClient
@@ -113,6 +114,16 @@ def parse_message(form: dict[str, str]) -> InboundMessage | None:
     return _with(base, text=body or form.get("ButtonText", ""), numbered_choices=True)
 
 
+def first_message_campaign(body: str) -> str | None:
+    """The campaign Tekkie reads in `body` when a prospect sends it as a WhatsApp message.
+
+    Campaigns check their codes with it against the text a wa.me link fills in
+    (bot/prospects/campaigns.py): a code is only usable when it comes back unchanged.
+    """
+    first = parse_message({"From": "whatsapp:+31612345678", "MessageSid": "SMcheck", "Body": body})
+    return first.campaign if first else None
+
+
 def _count(value: str | None) -> int:
     """Twilio's NumMedia; anything that is not a number counts as none."""
     try:
@@ -152,7 +163,12 @@ class WhatsAppSender:
         self._sessions = sessions
         self._client = make_client(settings)
 
-    def send(self, message: OutboxMessage) -> str | None:
+    async def send(self, message: OutboxMessage) -> str | None:
+        """Deliver one reply, confirmation or reminder; return Twilio's MessageSid."""
+        # blocking I/O: in a worker thread, not on the event loop
+        return await anyio.to_thread.run_sync(self._send_blocking, message)
+
+    def _send_blocking(self, message: OutboxMessage) -> str | None:
         """Deliver one reply, confirmation or reminder; return Twilio's MessageSid."""
         reply = OutboundMessage.from_payload(message.payload)
         common = {

@@ -10,6 +10,7 @@ from bot.cli.slots import database_session, fail
 from bot.intake.notices import SCHOOL_TZ
 from bot.prospects import campaigns
 from bot.settings import get_settings
+from integrations import telegram, whatsapp
 
 app = typer.Typer(
     help="Recruitment campaigns: links, QR codes and the funnel.", no_args_is_help=True
@@ -42,7 +43,11 @@ def create(
     """Create a campaign and print its Telegram and WhatsApp links."""
     with database_session() as session:
         try:
-            campaign = campaigns.create_campaign(session, code=code, name=name, kind=kind)
+            campaign = campaigns.create_campaign(
+                session, code=code, name=name, kind=kind,
+                read_telegram_start=telegram.start_payload_campaign,
+                read_whatsapp_text=whatsapp.first_message_campaign,
+            )  # fmt: skip
         except campaigns.CampaignInvalidError as error:
             fail("\n".join(f"{p.field}: {p.message}" for p in error.problems))
         typer.echo(f"Campaign {campaign.id} created: {campaign.code} ({campaign.name}, "

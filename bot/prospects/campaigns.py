@@ -2,28 +2,34 @@
 
 A campaign's code travels in a Telegram deep link (`/start <code>`) and in the prefilled
 first message of a wa.me link ("... code <code>"); the channel adapters read it back and keep
-it on the conversation, and a lead made from that conversation carries it too.
+it on the conversation, and a lead made from that conversation carries it too. The adapters
+live in integrations/, which this package does not import: whoever creates a campaign passes
+each channel's reader in (see CampaignReader).
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 import segno
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from telegram import Update
 
 from bot.db.models import Campaign, CampaignKind
 from bot.db.repositories import campaigns as repo
 from bot.db.repositories.campaigns import STAGES, Funnel
 from bot.settings import Settings
-from integrations import telegram, whatsapp
 
 __all__ = ["STAGES", "Funnel"]
+# What a channel's adapter reads as the campaign from what a campaign link makes it receive:
+# Telegram's from the start payload of a t.me link, WhatsApp's from the prefilled first message
+# of a wa.me link; None when it reads none. The wiring passes integrations.telegram's
+# start_payload_campaign and integrations.whatsapp's first_message_campaign.
+CampaignReader = Callable[[str], str | None]
 CODE_MIN, CODE_MAX, NAME_MAX = 2, 32, 120
 KINDS = tuple(kind.value for kind in CampaignKind)
 CHANNELS = ("telegram", "whatsapp")
@@ -69,7 +75,9 @@ def normalise_code(code: str) -> str:
     return code.strip().lower()
 
 
-def code_problem(code: str) -> str | None:
+def code_problem(
+    code: str, *, read_telegram_start: CampaignReader, read_whatsapp_text: CampaignReader
+) -> str | None:
     """The MESSAGES key of what is wrong with a (normalised) code, or None when it is fine."""
     if not code:
         return "code_required"
@@ -79,30 +87,36 @@ def code_problem(code: str) -> str | None:
         return "code_length"
     if code.startswith("-") or code.endswith("-"):
         return "code_edges"
-    if not channels_read_code(code):
+    if not channels_read_code(
+        code, read_telegram_start=read_telegram_start, read_whatsapp_text=read_whatsapp_text
+    ):
         return "code_channels"
     return None
 
 
-def channels_read_code(code: str) -> bool:
-    """True when the real Telegram and WhatsApp adapters read `code` back from its links."""
-    start = Update.de_json(
-        {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": f"/start {code}",
-                                     "chat": {"id": 1, "type": "private"}}},
-        None,
-    )  # fmt: skip
-    opened = telegram.parse_update(start)
-    first = whatsapp.parse_message(
-        {"From": "whatsapp:+31612345678", "MessageSid": "SMcheck", "Body": prefilled_text(code)}
-    )
-    return bool(opened and opened.campaign == code and first and first.campaign == code)
+def channels_read_code(
+    code: str, *, read_telegram_start: CampaignReader, read_whatsapp_text: CampaignReader
+) -> bool:
+    """True when both channels' adapters read `code` back from its links (see telegram_link)."""
+    opened = read_telegram_start(code)  # the t.me link's start payload is the code itself
+    first = read_whatsapp_text(prefilled_text(code))
+    return opened == code and first == code
 
 
-def validate(*, code: str, name: str, kind: str) -> tuple[str, str, CampaignKind]:
+def validate(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    read_telegram_start: CampaignReader,
+    read_whatsapp_text: CampaignReader,
+) -> tuple[str, str, CampaignKind]:
     """The normalised code, name and kind; CampaignInvalidError lists every problem."""
     code, name, kind = normalise_code(code), name.strip(), kind.strip()
     problems = []
-    if key := code_problem(code):
+    if key := code_problem(
+        code, read_telegram_start=read_telegram_start, read_whatsapp_text=read_whatsapp_text
+    ):
         problems.append(Problem("code", key))
     if not name:
         problems.append(Problem("name", "name_required"))
@@ -115,9 +129,24 @@ def validate(*, code: str, name: str, kind: str) -> tuple[str, str, CampaignKind
     return code, name, CampaignKind(kind)
 
 
-def create_campaign(session: Session, *, code: str, name: str, kind: str) -> Campaign:
-    """A new campaign, after checking code, name and kind (CampaignInvalidError says why not)."""
-    code, name, checked_kind = validate(code=code, name=name, kind=kind)
+def create_campaign(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    read_telegram_start: CampaignReader,
+    read_whatsapp_text: CampaignReader,
+) -> Campaign:
+    """A new campaign, after checking code, name and kind (CampaignInvalidError says why not).
+
+    The readers are the channel adapters' (see CampaignReader): a code they would not read
+    back from its links is refused.
+    """
+    code, name, checked_kind = validate(
+        code=code, name=name, kind=kind,
+        read_telegram_start=read_telegram_start, read_whatsapp_text=read_whatsapp_text,
+    )  # fmt: skip
     taken = CampaignInvalidError([Problem("code", "code_taken")])
     if repo.find_campaign(session, code=code) is not None:
         raise taken

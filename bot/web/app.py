@@ -13,10 +13,9 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware import Middleware
-from telegram import Bot
-from telegram.error import TelegramError
+from telegram import Bot, Update
 
-from bot.conversation.inbound import InboundPipeline
+from bot.conversation.inbound import Deliver, InboundPipeline
 from bot.conversation.spool import InboundSpool
 from bot.conversation.turn import ConversationService
 from bot.db import migrate
@@ -65,15 +64,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = sessions
         app.state.rasa = rasa
         app.state.conversations = ConversationService(sessions=sessions, rasa=rasa)
-        bot = await start_telegram_bot(settings)
+        bot = await telegram.start_bot(settings)
         app.state.telegram_bot = bot
-        worker = OutboxWorker(sessions, build_senders(settings, sessions, telegram_bot=bot))
-        app.state.outbox_worker = worker  # the dashboard sends staff replies right away
+        app.state.outbox_worker = worker = OutboxWorker(
+            sessions, build_senders(settings, sessions, telegram_bot=bot)
+        )
+        app.state.deliver = deliver = delivering_now(worker)  # the dashboard's staff replies too
         redis_client = make_redis(settings.redis_url) if settings.redis_url else None
         app.state.redis = redis_client
         app.state.pipeline = pipeline = InboundPipeline(
-            sessions=sessions, conversations=app.state.conversations,
-            deliver=lambda ids: anyio.to_thread.run_sync(worker.deliver_now, ids),
+            sessions=sessions, conversations=app.state.conversations, deliver=deliver,
             redis=redis_client, key_prefix=settings.redis_key_prefix,
             spool=InboundSpool(settings.runtime_dir / "inbound-spool"),
             retry_base=timedelta(seconds=settings.channel_retry_base_seconds),
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 tasks.start_soon(run_outbox, worker, settings.outbox_worker_interval)
             tasks.start_soon(retry_inbound, pipeline, settings.channel_retry_interval)
             if bot is not None and settings.telegram_mode == "polling":
-                tasks.start_soon(poll_telegram, bot, pipeline)
+                tasks.start_soon(receive_polled_telegram, bot, pipeline)
             log.info("app.started", base_url=settings.base_url)
             yield
             tasks.cancel_scope.cancel()
@@ -126,18 +126,6 @@ def check_content() -> None:
     dashboard_texts()
 
 
-async def start_telegram_bot(settings: Settings) -> Bot | None:
-    """The Telegram client when configured; a failing check is logged, not fatal."""
-    if not settings.telegram_enabled:
-        return None
-    bot = telegram.make_bot(settings)
-    try:
-        await bot.initialize()
-    except TelegramError:
-        log.exception("telegram.unavailable_at_start")
-    return bot
-
-
 async def retry_inbound(pipeline: InboundPipeline, interval: float) -> None:
     """Handle channel messages that waited for Rasa, every `interval` seconds."""
     while True:
@@ -148,28 +136,30 @@ async def retry_inbound(pipeline: InboundPipeline, interval: float) -> None:
         await anyio.sleep(interval)
 
 
-async def poll_telegram(bot: Bot, pipeline: InboundPipeline) -> None:
-    """Development mode: fetch updates with long polling instead of a webhook."""
-    await bot.delete_webhook()
-    offset = 0
+def delivering_now(worker: OutboxWorker) -> Deliver:
+    """Deliver just-enqueued outbox ids right away, in order (a turn's replies, staff replies)."""
+
+    async def deliver(ids: list[int]) -> None:
+        await worker.deliver_now(ids)
+
+    return deliver
+
+
+async def receive_polled_telegram(bot: Bot, pipeline: InboundPipeline) -> None:
+    """Development mode: updates fetched by long polling go in as the webhook's would."""
     async with anyio.create_task_group() as tasks:
-        while True:
-            try:
-                updates = await bot.get_updates(offset=offset, timeout=10)
-            except TelegramError:
-                log.exception("telegram.polling_error")
-                await anyio.sleep(2)
-                continue
-            for update in updates:
-                offset = update.update_id + 1
-                await receive_telegram(pipeline, bot, update, tasks.start_soon)
+
+        async def handle(update: Update) -> None:
+            await receive_telegram(pipeline, bot, update, tasks.start_soon)
+
+        await telegram.poll_updates(bot, handle)
 
 
 async def run_outbox(worker: OutboxWorker, interval: float) -> None:
     """Deliver due outbox messages every `interval` seconds until the app stops."""
     while True:
         try:
-            await anyio.to_thread.run_sync(worker.run_once)
+            await worker.run_once()
         except Exception:  # a database hiccup must not stop deliveries for good
             log.exception("outbox.worker_error")
         await anyio.sleep(interval)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ class Recorder:
         self.delivered: list[str] = []
         self.lock = threading.Lock()
 
-    def send(self, message: OutboxMessage) -> None:
+    async def send(self, message: OutboxMessage) -> None:
         with self.lock:
             if self.failures > 0:
                 self.failures -= 1
@@ -54,22 +55,24 @@ def status(sessions: sessionmaker[Session], key: str) -> OutboxMessage:
         ).one()
 
 
-def test_due_messages_are_sent_once_and_future_ones_wait(sessions: sessionmaker[Session]) -> None:
+async def test_due_messages_are_sent_once_and_future_ones_wait(
+    sessions: sessionmaker[Session],
+) -> None:
     with sessions.begin() as session:
         add(session, "due")
         add(session, "due")  # same idempotency key: stored once
         add(session, "later", due=NOW + timedelta(hours=1))
     sender = Recorder()
     worker = outbox.OutboxWorker(sessions, {"webchat": sender})
-    assert worker.run_once(now=NOW) == 1
-    assert worker.run_once(now=NOW) == 0
+    assert await worker.run_once(now=NOW) == 1
+    assert await worker.run_once(now=NOW) == 0
     assert sender.delivered == ["due"]
     assert status(sessions, "due").status == "sent"
-    assert worker.run_once(now=NOW + timedelta(hours=1)) == 1
+    assert await worker.run_once(now=NOW + timedelta(hours=1)) == 1
     assert sender.delivered == ["due", "later"]
 
 
-def test_failures_are_retried_with_backoff_then_marked_failed(
+async def test_failures_are_retried_with_backoff_then_marked_failed(
     sessions: sessionmaker[Session],
 ) -> None:
     with sessions.begin() as session:
@@ -78,7 +81,7 @@ def test_failures_are_retried_with_backoff_then_marked_failed(
     sender = Recorder(failures=100)
     worker = outbox.OutboxWorker(sessions, {"webchat": sender})
     now = NOW
-    worker.run_once(now=now)
+    await worker.run_once(now=now)
     first = status(sessions, "flaky")
     assert (first.status, first.attempts) == ("pending", 1)
     assert first.next_attempt_at == now + timedelta(seconds=30)
@@ -87,8 +90,10 @@ def test_failures_are_retried_with_backoff_then_marked_failed(
     waits = []
     while status(sessions, "flaky").status == "pending":
         previous = status(sessions, "flaky").next_attempt_at
-        assert worker.run_once(now=previous - timedelta(seconds=1)) == 0  # not before its time
-        worker.run_once(now=previous)
+        assert (
+            await worker.run_once(now=previous - timedelta(seconds=1)) == 0
+        )  # not before its time
+        await worker.run_once(now=previous)
         waits.append(status(sessions, "flaky").next_attempt_at - previous)
         now = previous
     final = status(sessions, "flaky")
@@ -96,15 +101,15 @@ def test_failures_are_retried_with_backoff_then_marked_failed(
     assert waits[:3] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
 
 
-def test_a_worker_that_dies_mid_send_loses_nothing(sessions: sessionmaker[Session]) -> None:
+async def test_a_worker_that_dies_mid_send_loses_nothing(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         add(session, "important")
     with sessions.begin() as session:  # a worker claims it, then crashes before sending
         assert len(outbox.claim_due(session, now=NOW)) == 1
     sender = Recorder()
     worker = outbox.OutboxWorker(sessions, {"webchat": sender})
-    assert worker.run_once(now=NOW + timedelta(seconds=30)) == 0  # still leased
-    assert worker.run_once(now=NOW + outbox.LEASE + timedelta(seconds=1)) == 1
+    assert await worker.run_once(now=NOW + timedelta(seconds=30)) == 0  # still leased
+    assert await worker.run_once(now=NOW + outbox.LEASE + timedelta(seconds=1)) == 1
     assert sender.delivered == ["important"]
     assert status(sessions, "important").status == "sent"
 
@@ -122,7 +127,8 @@ def test_two_workers_deliver_each_message_exactly_once(postgres_url: str) -> Non
     handled = Counter[int]()
 
     def drain(index: int) -> None:
-        while (count := workers[index].run_once(now=NOW, limit=7)) > 0:
+        # each worker on its own event loop, in its own thread: two app instances
+        while (count := asyncio.run(workers[index].run_once(now=NOW, limit=7))) > 0:
             handled[index] += count
 
     threads = [threading.Thread(target=drain, args=(i,)) for i in range(2)]

@@ -1,5 +1,11 @@
 from bot.messages import Button, OutboundMessage, button_ref
-from integrations.whatsapp import e164, numbered, parse_message, split_body
+from integrations.whatsapp import (
+    e164,
+    first_message_campaign,
+    numbered,
+    parse_message,
+    split_body,
+)
 
 FORM = {
     "MessageSid": "SM" + "a" * 32, "From": "whatsapp:+31612345678", "To": "whatsapp:+14155238886",
@@ -27,6 +33,12 @@ def test_a_campaign_code_from_a_prefilled_link_or_an_ad_is_kept() -> None:
     ad = parse_message({**FORM, "ReferralSourceId": "120200", "ReferralSourceType": "ad"})
     assert ad is not None
     assert ad.campaign == "ad-120200"
+
+
+def test_the_campaign_in_a_first_message_is_read_back_or_not_at_all() -> None:
+    assert first_message_campaign("Hoi Tekkie! (code buurthuis-west)") == "buurthuis-west"
+    assert first_message_campaign("Hoi (code west-)") == "west"  # a trailing hyphen is lost
+    assert first_message_campaign("Hoi Tekkie!") is None
 
 
 def test_a_quick_reply_carries_the_buttons_reference() -> None:

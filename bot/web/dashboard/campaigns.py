@@ -14,6 +14,7 @@ from bot.db.repositories import campaigns as repo
 from bot.prospects import campaigns
 from bot.web.dashboard.auth import Staff, StaffForm, redirect, sessions_of
 from bot.web.dashboard.templating import render
+from integrations import telegram, whatsapp
 
 router = APIRouter()
 log = structlog.get_logger(__name__)
@@ -103,7 +104,11 @@ def create_campaign(
     """Create a campaign and show its links; what is wrong is shown on the form (400)."""
     try:
         with sessions_of(request).begin() as session:
-            campaign = campaigns.create_campaign(session, code=code, name=name, kind=kind)
+            campaign = campaigns.create_campaign(
+                session, code=code, name=name, kind=kind,
+                read_telegram_start=telegram.start_payload_campaign,
+                read_whatsapp_text=whatsapp.first_message_campaign,
+            )  # fmt: skip
     except campaigns.CampaignInvalidError as error:
         form = {"code": code, "name": name, "kind": kind}
         return _list_page(request, staff, status=400, form=form, problems=error.problems)

@@ -41,12 +41,17 @@ def settings(**values: object) -> Settings:
 
 
 CONFIGURED = settings(telegram_bot_username="TekkieSchoolBot", whatsapp_number="+31201234567")
+# The real adapters' readers, as bot/web/dashboard/campaigns.py and bot/cli/campaigns.py pass them.
+READERS = {
+    "read_telegram_start": telegram.start_payload_campaign,
+    "read_whatsapp_text": whatsapp.first_message_campaign,
+}
 
 
 def problems(**fields: str) -> list[tuple[str, str]]:
     values = {"code": "buurthuis-west", "name": "Buurthuis West", "kind": "local", **fields}
     with pytest.raises(CampaignInvalidError) as caught:
-        campaigns.validate(**values)
+        campaigns.validate(**values, **READERS)
     return [(problem.field, problem.key) for problem in caught.value.problems]
 
 
@@ -71,7 +76,7 @@ def test_a_code_the_links_cannot_carry_is_refused_with_the_reason(code: str, key
 
 def test_every_problem_is_reported_at_once_in_english() -> None:
     with pytest.raises(CampaignInvalidError) as caught:
-        campaigns.validate(code="a b", name="  ", kind="billboard")
+        campaigns.validate(code="a b", name="  ", kind="billboard", **READERS)
     assert [(p.field, p.key) for p in caught.value.problems] == [
         ("code", "code_alphabet"), ("name", "name_required"), ("kind", "kind_unknown"),
     ]  # fmt: skip
@@ -84,14 +89,41 @@ def test_every_problem_is_reported_at_once_in_english() -> None:
 
 def test_codes_are_trimmed_and_lowercased_and_every_kind_is_accepted() -> None:
     for kind in ("influencer", "local", "event", "online_ad"):
-        code, name, checked = campaigns.validate(code=" Zomer-2026 ", name=" Zomer ", kind=kind)
+        code, name, checked = campaigns.validate(
+            code=" Zomer-2026 ", name=" Zomer ", kind=kind, **READERS
+        )
         assert (code, name, checked.value) == ("zomer-2026", "Zomer", kind)
 
 
 def test_the_guard_runs_the_real_adapters() -> None:
-    assert campaigns.channels_read_code("buurthuis-west")
-    assert not campaigns.channels_read_code("west-")  # WhatsApp would read "west"
-    assert not campaigns.channels_read_code("a b")  # Telegram would read nothing
+    assert campaigns.channels_read_code("buurthuis-west", **READERS)
+    assert not campaigns.channels_read_code("west-", **READERS)  # WhatsApp would read "west"
+    assert not campaigns.channels_read_code("a b", **READERS)  # Telegram would read nothing
+
+
+def test_the_guard_asks_each_channel_about_what_its_link_sends() -> None:
+    heard: list[tuple[str, str]] = []
+
+    def reader(channel: str, reads: str | None) -> campaigns.CampaignReader:
+        def read(sent: str) -> str | None:
+            heard.append((channel, sent))
+            return reads
+
+        return read
+
+    assert campaigns.channels_read_code(
+        "zomer", read_telegram_start=reader("telegram", "zomer"),
+        read_whatsapp_text=reader("whatsapp", "zomer"),
+    )  # fmt: skip
+    assert heard == [("telegram", "zomer"), ("whatsapp", campaigns.prefilled_text("zomer"))]
+    for telegram_reads, whatsapp_reads in (("zomer", None), (None, "zomer"), ("zomer", "zom")):
+        with pytest.raises(CampaignInvalidError) as caught:
+            campaigns.validate(
+                code="zomer", name="Zomer", kind="event",
+                read_telegram_start=reader("telegram", telegram_reads),
+                read_whatsapp_text=reader("whatsapp", whatsapp_reads),
+            )  # fmt: skip
+        assert [(p.field, p.key) for p in caught.value.problems] == [("code", "code_channels")]
 
 
 def test_a_code_a_changed_adapter_would_drop_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,7 +158,7 @@ def sent_on_whatsapp(url: str) -> tuple[str, str | None]:
 
 @pytest.mark.parametrize("code", CODES)
 def test_the_links_bring_the_code_back_through_the_real_channel_adapters(code: str) -> None:
-    campaigns.validate(code=code, name="x", kind="event")
+    campaigns.validate(code=code, name="x", kind="event", **READERS)
     links = campaigns.campaign_links(CONFIGURED, code)
     assert opened_on_telegram(str(links["telegram"].url)) == code
     text, read = sent_on_whatsapp(str(links["whatsapp"].url))
@@ -198,10 +230,14 @@ def add_conversations(session: Session, *codes: str | None) -> None:
 
 def test_create_refuses_a_taken_code(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        made = campaigns.create_campaign(session, code="Buurt-West", name="Buurt", kind="local")
+        made = campaigns.create_campaign(
+            session, code="Buurt-West", name="Buurt", kind="local", **READERS
+        )
         assert (made.code, made.name, made.kind) == ("buurt-west", "Buurt", "local")
     with sessions.begin() as session, pytest.raises(CampaignInvalidError) as caught:
-        campaigns.create_campaign(session, code="buurt-west ", name="Again", kind="event")
+        campaigns.create_campaign(
+            session, code="buurt-west ", name="Again", kind="event", **READERS
+        )
     assert [p.key for p in caught.value.problems] == ["code_taken"]
     with sessions() as session:
         assert session.query(Campaign).count() == 1
@@ -210,7 +246,7 @@ def test_create_refuses_a_taken_code(sessions: sessionmaker[Session]) -> None:
 def test_the_funnel_counts_each_stage_per_campaign(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         for code, kind in (("buurt-west", "local"), ("zomer", "event"), ("stil", "online_ad")):
-            campaigns.create_campaign(session, code=code, name=code.title(), kind=kind)
+            campaigns.create_campaign(session, code=code, name=code.title(), kind=kind, **READERS)
         # A WhatsApp prospect may type the code in capitals; another code, and no code at all.
         add_conversations(session, "buurt-west", "buurt-west", "BUURT-WEST", "buurt-west",
                           "zomer", "ad-123", None)  # fmt: skip
