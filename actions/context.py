@@ -43,8 +43,14 @@ class ActionReadContext(Wired, Action):
             requested = normalise_language(next(tracker.get_latest_entity_values("language"), None))
         event = latest_user_event(tracker)
         metadata = event.get("metadata") or {}
-        language = requested or detect_language(
-            event.get("text") or "", current=current, hint=metadata.get("locale")
+        # Tekkie's app detects the language once per turn and sends it along; `rasa shell`
+        # and other clients do not, so then it is detected here.
+        language = (
+            requested
+            or normalise_language(metadata.get("language"))
+            or detect_language(
+                event.get("text") or "", current=current, hint=metadata.get("locale")
+            )
         )
         if language != current:
             events.insert(0, SlotSet("language", language))

@@ -6,10 +6,13 @@ from typing import Any
 
 import httpx
 
-from bot.conversation.rasa import RasaUnavailableError
+from bot.conversation.rasa import RasaReply, RasaUnavailableError
 from bot.messages import Button, OutboundMessage
 
-__all__ = ["RasaClient", "RasaUnavailableError", "to_outbound"]
+__all__ = ["RasaClient", "RasaReply", "RasaUnavailableError", "to_outbound"]
+# Set by Tekkie's Rasa channel (integrations/rasa_token_channel.py) on each turn's answer.
+LANGUAGE_HEADER = "X-Tekkie-Language"
+PAUSED_HEADER = "X-Tekkie-Paused"
 
 
 class RasaClient:
@@ -25,8 +28,8 @@ class RasaClient:
 
     async def send(
         self, *, sender_id: str, text: str, metadata: dict[str, Any] | None = None
-    ) -> list[OutboundMessage]:
-        """Hand one message to Rasa and return its replies."""
+    ) -> RasaReply:
+        """Hand one message to Rasa; its replies, and the language and pause it left."""
         body = {"sender": sender_id, "message": text, "metadata": metadata or {}}
         try:
             response = await self._http.post(
@@ -38,7 +41,11 @@ class RasaClient:
             raise RasaUnavailableError(f"Rasa unreachable: {error!r}") from error
         if response.status_code != 200:
             raise RasaUnavailableError(f"Rasa answered {response.status_code}: {response.text}")
-        return [to_outbound(item) for item in response.json()]
+        return RasaReply(
+            messages=[to_outbound(item) for item in response.json() if _shown(item)],
+            language=response.headers.get(LANGUAGE_HEADER) or None,
+            paused=response.headers.get(PAUSED_HEADER) == "1",
+        )
 
     async def is_ready(self) -> bool:
         """True when Rasa answers and has a model loaded."""
@@ -74,6 +81,11 @@ class RasaClient:
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
+
+
+def _shown(item: dict[str, Any]) -> bool:
+    """A reply the prospect sees (text or buttons), not only a custom payload."""
+    return bool(item.get("text") or item.get("buttons"))
 
 
 def to_outbound(item: dict[str, Any]) -> OutboundMessage:

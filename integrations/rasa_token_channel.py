@@ -12,6 +12,11 @@ failed during the turn (a wrapper around `RemoteAction.run` flags it). The app t
 the turn like Rasa being down: the message waits and is handled once actions are back. An
 action that fails while its server is up is a bug that waiting cannot fix: it is logged and
 the turn ends as Rasa made it, so one bad action never blocks a conversation for good.
+
+Each answer also says what the turn left behind, in two headers the app reads instead of
+asking again: `X-Tekkie-Language` (the `language` slot) and `X-Tekkie-Paused` ("1" when the
+turn handed the conversation to a person). A wrapper around `MessageProcessor.save_tracker`
+notes both when Rasa stores the tracker at the end of the turn.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import aiohttp
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -34,7 +41,12 @@ logger = logging.getLogger(__name__)
 _FAILED_ACTIONS: contextvars.ContextVar[List[str] | None] = contextvars.ContextVar(  # noqa: UP006
     "tekkie_failed_actions", default=None
 )
+# What the current turn left behind: the language slot and whether Rasa is paused.
+_TURN_STATE: contextvars.ContextVar[Dict[str, str] | None] = contextvars.ContextVar(  # noqa: UP006
+    "tekkie_turn_state", default=None
+)
 _remote_run = RemoteAction.run
+_save_tracker = MessageProcessor.save_tracker
 
 
 async def _flagging_run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
@@ -48,7 +60,17 @@ async def _flagging_run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
         raise
 
 
+async def _noting_save(self: MessageProcessor, tracker: DialogueStateTracker) -> None:
+    """MessageProcessor.save_tracker, noting the turn's language and pause for the channel."""
+    await _save_tracker(self, tracker)
+    state = _TURN_STATE.get()
+    if state is not None:
+        state["X-Tekkie-Language"] = str(tracker.get_slot("language") or "")
+        state["X-Tekkie-Paused"] = "1" if tracker.is_paused() else "0"
+
+
 RemoteAction.run = _flagging_run
+MessageProcessor.save_tracker = _noting_save
 
 
 class TokenRestInput(RestInput):
@@ -123,6 +145,8 @@ class TokenRestInput(RestInput):
             )
             failed: List[str] = []  # noqa: UP006
             _FAILED_ACTIONS.set(failed)
+            state: Dict[str, str] = {}  # noqa: UP006
+            _TURN_STATE.set(state)
             try:
                 await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - reported to the caller, not swallowed
@@ -135,6 +159,7 @@ class TokenRestInput(RestInput):
             if failed:  # the server is up: the action itself failed (a bug, see its log);
                 # waiting would not help, so the turn ends as Rasa made it
                 logger.error("custom actions failed in this turn: %s", ", ".join(failed))
-            return response.json(collector.messages)
+            headers = {name: value for name, value in state.items() if value}
+            return response.json(collector.messages, headers=headers)
 
         return webhook

@@ -18,27 +18,28 @@ down, `accept` raises and the webhook answers 503 (Telegram redelivers).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.conversation.language import detect_language
+from bot.conversation.redis_guard import RedisGuard
 from bot.conversation.spool import InboundSpool
-from bot.conversation.turn import ConversationService, TurnRefusedError
-from bot.db.models import InboundDelivery, InboundStatus, OutboxMessage, utcnow
+from bot.conversation.turn import Answer, ConversationService, Turn, TurnRefusedError
+from bot.db.models import OutboxMessage, utcnow
 from bot.db.repositories import conversations as conversation_repo
+from bot.db.repositories import inbound as inbound_repo
 from bot.messages import InboundMessage, OutboundMessage
 from bot.texts import say
 
@@ -46,9 +47,18 @@ log = structlog.get_logger(__name__)
 RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=5)
 MAX_ATTEMPTS = 8  # unexpected errors: then the prospect is told and the message is failed
-REDIS_PAUSE = 5.0  # seconds Redis is left alone after it failed
 DEDUPE_TTL = 7 * 24 * 3600  # seconds; channels redeliver within minutes to days
 Deliver = Callable[[list[int]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A pending message taken for handling, with its turn (or why it cannot have one)."""
+
+    item_id: int
+    message: InboundMessage
+    attempts: int
+    turn: Turn | Exception
 
 
 class InboundPipeline:
@@ -71,8 +81,7 @@ class InboundPipeline:
         self._spool = spool
         self._conversations = conversations
         self._deliver = deliver
-        self._redis = redis
-        self._redis_paused_until = 0.0
+        self._redis = RedisGuard(redis)
         self._prefix = key_prefix
         self._local_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -83,10 +92,10 @@ class InboundPipeline:
         must deliver it again. Redis being down only costs the fast duplicate check.
         """
         key = f"{self._prefix}:inbound:{message.channel}:{external_id}"
-        if await self._redis_call(lambda redis: redis.exists(key)):
+        if await self._redis.call(lambda redis: redis.exists(key)):
             return False
         stored = await anyio.to_thread.run_sync(self._store, external_id, message)
-        await self._redis_call(lambda redis: redis.set(key, 1, ex=DEDUPE_TTL))  # once stored
+        await self._redis.call(lambda redis: redis.set(key, 1, ex=DEDUPE_TTL))  # once stored
         return stored
 
     async def accept_or_keep(
@@ -122,32 +131,14 @@ class InboundPipeline:
             await self.drain(message.channel, message.channel_user_id)
         return moved
 
-    async def _redis_call(self, command: Callable[[Redis], Awaitable[Any]]) -> Any:
-        """Run a Redis command; None when there is no Redis or it is down.
-
-        After a failure Redis is left alone for REDIS_PAUSE seconds, so that each webhook
-        does not wait for the client's retries again while Redis is away.
-        """
-        if self._redis is None or time.monotonic() < self._redis_paused_until:
-            return None
-        try:
-            return await command(self._redis)
-        except RedisError:
-            self._redis_paused_until = time.monotonic() + REDIS_PAUSE
-            log.warning("inbound.redis_unavailable", exc_info=True)
-            return None
-
     def _store(self, external_id: str, message: InboundMessage) -> bool:
         """Store the delivery; its arrival opens WhatsApp's 24-hour window, even if refused."""
         try:
             with self._sessions.begin() as session:
-                session.add(
-                    InboundDelivery(
-                        channel=message.channel, channel_user_id=message.channel_user_id,
-                        external_id=external_id, message=message.to_dict(),
-                    )
+                inbound_repo.add_delivery(
+                    session, channel=message.channel, channel_user_id=message.channel_user_id,
+                    external_id=external_id, message=message.to_dict(),
                 )  # fmt: skip
-                session.flush()
                 conversation = conversation_repo.get_or_create_conversation(
                     session, channel=message.channel, channel_user_id=message.channel_user_id
                 )
@@ -167,20 +158,21 @@ class InboundPipeline:
         try:
             async with self._lock(f"{channel}:{channel_user_id}"):
                 while (
-                    item := await anyio.to_thread.run_sync(self._next, channel, channel_user_id)
+                    taken := await anyio.to_thread.run_sync(self._begin, channel, channel_user_id)
                 ) is not None:
-                    if not await self._process(*item):
+                    if not await self._process(taken):
                         return
         except RedisError:  # no lock across app instances: wait, and say sorry once
             log.warning("inbound.lock_unavailable", channel=channel, exc_info=True)
-            item = await anyio.to_thread.run_sync(self._next, channel, channel_user_id)
-            if item is not None:
-                item_id, message, attempts = item
-                language = detect_language(message.text or "", hint=message.locale)
-                apology = say("delayed", language)
-                ids = await anyio.to_thread.run_sync(
-                    self._postpone, item_id, message, apology, attempts
+            taken = await anyio.to_thread.run_sync(self._begin, channel, channel_user_id)
+            if taken is not None:
+                language = getattr(taken.turn, "language", None) or detect_language(
+                    taken.message.text or "", hint=taken.message.locale
                 )
+                ids = await anyio.to_thread.run_sync(
+                    self._postpone, taken.item_id, taken.message, say("delayed", language),
+                    taken.attempts,
+                )  # fmt: skip
                 await self._deliver(ids)
 
     async def retry_due(self) -> int:
@@ -197,53 +189,44 @@ class InboundPipeline:
     @asynccontextmanager
     async def _lock(self, key: str) -> AsyncIterator[None]:
         async with self._local_locks[key]:
-            if self._redis is None:
+            if self._redis.redis is None:
                 yield
                 return
-            if time.monotonic() < self._redis_paused_until:
-                raise RedisError("Redis failed a moment ago")
             # Not "{prefix}:lock:...": Rasa's own lock store keeps its locks there.
-            name = f"{self._prefix}:turn:{key}"
-            try:
-                async with self._redis.lock(name, timeout=120, blocking_timeout=60):
-                    yield
-            except RedisError:
-                self._redis_paused_until = time.monotonic() + REDIS_PAUSE
-                raise
+            async with self._redis.lock(f"{self._prefix}:turn:{key}"):
+                yield
 
-    def _next(self, channel: str, user: str) -> tuple[int, InboundMessage, int] | None:
-        """The conversation's oldest pending message, if its (retry) time has come."""
+    def _begin(self, channel: str, user: str) -> Taken | None:
+        """The oldest pending message, if its (retry) time has come, with its turn.
+
+        Both are read in one transaction: the only one before Rasa.
+        """
         with self._sessions() as session:
-            item = session.scalars(
-                select(InboundDelivery)
-                .where(
-                    InboundDelivery.channel == channel,
-                    InboundDelivery.channel_user_id == user,
-                    InboundDelivery.status == InboundStatus.PENDING,
-                )
-                .order_by(InboundDelivery.id)
-                .limit(1)
-            ).first()
+            item = inbound_repo.oldest_pending(session, channel=channel, channel_user_id=user)
             if item is None or item.next_attempt_at > utcnow():
                 return None
-            return item.id, InboundMessage.from_dict(item.message), item.attempts
+            message = InboundMessage.from_dict(item.message)
+            try:
+                turn: Turn | Exception = self._conversations.prepare(session, message)
+            except SQLAlchemyError:
+                raise  # the database went away: nothing is lost, the message stays pending
+            except Exception as error:  # noqa: BLE001 - refused, or a bug: _process decides
+                turn = error
+            return Taken(item.id, message, item.attempts, turn)
 
     def _due_conversations(self) -> list[tuple[str, str]]:
         with self._sessions() as session:
-            rows = session.execute(
-                select(InboundDelivery.channel, InboundDelivery.channel_user_id)
-                .where(
-                    InboundDelivery.status == InboundStatus.PENDING,
-                    InboundDelivery.next_attempt_at <= utcnow(),
-                )
-                .distinct()
-            )
-            return [(channel, user) for channel, user in rows]
+            return inbound_repo.due_conversations(session, now=utcnow())
 
-    async def _process(self, item_id: int, message: InboundMessage, attempts: int) -> bool:
+    async def _process(self, taken: Taken) -> bool:
         """Handle one message; False when it must wait (Rasa down, or an unexpected error)."""
+        item_id, message, attempts = taken.item_id, taken.message, taken.attempts
+        answer: Answer | None = None
         try:
-            replies = await self._conversations.handle(message)
+            if isinstance(taken.turn, Exception):
+                raise taken.turn
+            answer = await self._conversations.ask(taken.turn)
+            replies = answer.replies
         except TurnRefusedError as refused:
             if refused.reason == "unavailable":
                 ids = await anyio.to_thread.run_sync(
@@ -260,10 +243,12 @@ class InboundPipeline:
             language = detect_language(message.text or "", hint=message.locale)
             sorry = [OutboundMessage(text=say("no_reply", language))]
             failure = f"{type(error).__name__}: {error}"
-            ids = await anyio.to_thread.run_sync(self._finish, item_id, message, sorry, failure)
+            ids = await anyio.to_thread.run_sync(
+                self._finish, item_id, message, sorry, None, failure
+            )
             await self._deliver(ids)
             return True
-        ids = await anyio.to_thread.run_sync(self._finish, item_id, message, replies)
+        ids = await anyio.to_thread.run_sync(self._finish, item_id, message, replies, answer)
         await self._deliver(ids)
         return True
 
@@ -272,14 +257,17 @@ class InboundPipeline:
         item_id: int,
         message: InboundMessage,
         replies: list[OutboundMessage],
+        answer: Answer | None = None,
         failure: str | None = None,
     ) -> list[int]:
-        """Mark the message handled (or failed, keeping the error) and queue the replies."""
+        """Write the turn, mark the message handled (or failed) and queue the replies.
+
+        All in one transaction: the only one after Rasa. A failure keeps its error.
+        """
         with self._sessions.begin() as session:
-            item = session.get_one(InboundDelivery, item_id)
-            item.status = InboundStatus.FAILED if failure else InboundStatus.DONE
-            item.last_error = failure[:2000] if failure else item.last_error
-            item.processed_at = utcnow()
+            if answer is not None:
+                self._conversations.conclude(session, answer)
+            inbound_repo.mark_handled(session, item_id=item_id, failure=failure)
             return [
                 _reply(session, message, f"reply:{item_id}:{n}", reply).id
                 for n, reply in enumerate(replies)
@@ -289,10 +277,11 @@ class InboundPipeline:
         self, item_id: int, message: InboundMessage, apology: str, attempts: int
     ) -> list[int]:
         with self._sessions.begin() as session:
-            item = session.get_one(InboundDelivery, item_id)
-            item.attempts = attempts + 1
-            item.next_attempt_at = utcnow() + _backoff(attempts + 1, *self._retry)
-            item.last_error = "rasa unavailable" if apology else "error while handling"
+            inbound_repo.postpone(
+                session, item_id=item_id, attempts=attempts + 1,
+                next_attempt_at=utcnow() + _backoff(attempts + 1, *self._retry),
+                error="rasa unavailable" if apology else "error while handling",
+            )  # fmt: skip
             if attempts > 0 or not apology:
                 return []  # one apology per message is enough
             key = f"apology:{message.channel}:{message.channel_user_id}:{item_id}"

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.messages import OutboundMessage
@@ -14,13 +15,27 @@ class RasaUnavailableError(RuntimeError):
     """Rasa (or its action server) could not be reached or failed to handle the message."""
 
 
+@dataclass(frozen=True)
+class RasaReply:
+    """Rasa's answer to one message, and the state the turn left the conversation in.
+
+    `language` is the conversation's language after the turn (the prospect may have asked
+    for the other one); `paused` is True when the turn handed the conversation to a person.
+    The app learns both from the reply, so it never reads the conversation again after it.
+    """
+
+    messages: list[OutboundMessage] = field(default_factory=list)
+    language: str | None = None
+    paused: bool = False
+
+
 class Rasa(Protocol):
     """One message in, Tekkie's replies out; events added to a conversation's tracker."""
 
     async def send(
         self, *, sender_id: str, text: str, metadata: dict[str, Any] | None = None
-    ) -> list[OutboundMessage]:
-        """Hand one message to Rasa and return its replies."""
+    ) -> RasaReply:
+        """Hand one message to Rasa and return its reply."""
         ...
 
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:

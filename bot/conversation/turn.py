@@ -1,15 +1,17 @@
-"""One turn of a conversation, the same for every channel: check, ask Rasa, remember buttons."""
+"""One turn of a conversation, the same for every channel: read, ask Rasa, write."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import anyio
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation.language import Lang, detect_language
+from bot.conversation.language import Lang, detect_language, normalise_language
 from bot.conversation.rasa import Rasa, RasaUnavailableError
+from bot.db.models import Conversation
 from bot.db.repositories import conversations as repo
 from bot.db.repositories.leads import touch_lead
 from bot.messages import Button, InboundMessage, OutboundMessage
@@ -52,8 +54,37 @@ def neutralise_text(text: str) -> str:
     return _LEADING_SLASHES.sub("", stripped) if stripped.startswith("/") else stripped
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A message checked against what the conversation knows, ready for Rasa.
+
+    `text` is what Rasa gets; None when Tekkie answers at once with `replies` (no Rasa).
+    `language` is detected once, here, and handed to Rasa with the message.
+    """
+
+    message: InboundMessage
+    language: Lang
+    text: str | None
+    handed_off: bool = False
+    replies: tuple[OutboundMessage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the turn produced: the replies, and the language the conversation is in now."""
+
+    turn: Turn
+    replies: list[OutboundMessage]
+    language: Lang
+
+
 class ConversationService:
-    """Runs turns: validates input, passes it to Rasa, keeps the offered buttons."""
+    """Runs turns: read the conversation's state, ask Rasa, write what the turn changed.
+
+    A turn is one read before Rasa (`prepare`) and one write after it (`conclude`), each in
+    the caller's transaction: the web chat uses `handle`; the channel pipeline runs the same
+    steps inside the transactions that take and finish the stored message.
+    """
 
     def __init__(self, *, sessions: sessionmaker[Session], rasa: Rasa) -> None:
         self._sessions = sessions
@@ -65,129 +96,131 @@ class ConversationService:
         While a person has the conversation (human handoff) Tekkie says nothing: the message
         only goes into Rasa's tracker, the transcript staff read, and the reply list is empty.
         """
-        known, handoff = await anyio.to_thread.run_sync(self._known_state, message)
-        language = detect_language(message.text or "", current=known, hint=message.locale)
-        if message.unsupported is not None:
-            await anyio.to_thread.run_sync(self._remember, message, [])
-            key = "edited_message" if message.unsupported == "edited" else "unsupported_message"
-            return [OutboundMessage(text=say(key, language))]
-        rasa_text = await anyio.to_thread.run_sync(
-            self._check_and_prepare, message, language, handoff is not None
+        turn = await anyio.to_thread.run_sync(self._read, message)
+        answer = await self.ask(turn)
+        await anyio.to_thread.run_sync(self._write, answer)
+        return answer.replies
+
+    def prepare(self, session: Session, message: InboundMessage) -> Turn:
+        """Check the message against the conversation (reads only); raise TurnRefusedError."""
+        found = repo.find_conversation(
+            session, channel=message.channel, channel_user_id=message.channel_user_id
         )
-        await anyio.to_thread.run_sync(self._remember_language, message, language)
-        metadata = {"channel": message.channel, "locale": message.locale, **message.metadata}
+        known = found.language if found is not None else None
+        language = detect_language(message.text or "", current=known, hint=message.locale)
+        handed_off = found is not None and found.handoff_status is not None
+        if message.unsupported is not None:
+            key = "edited_message" if message.unsupported == "edited" else "unsupported_message"
+            reply = OutboundMessage(text=say(key, language))
+            return Turn(message, language, text=None, replies=(reply,))
+        text = _rasa_text(session, found, message, language, literal=handed_off)
+        return Turn(message, language, text=text, handed_off=handed_off)
+
+    async def ask(self, turn: Turn) -> Answer:
+        """Hand the turn to Rasa (no database); TurnRefusedError("unavailable") when it is down."""
+        if turn.text is None:
+            return Answer(turn, list(turn.replies), turn.language)
+        message, language = turn.message, turn.language
+        metadata = {
+            "channel": message.channel, "locale": message.locale, **message.metadata,
+            "language": language,  # detected once, here; Rasa's action uses it as it is
+        }  # fmt: skip
         try:
-            if handoff is not None:
-                return await self._record_for_staff(message, rasa_text, metadata)
-            replies = await self._rasa.send(
-                sender_id=message.conversation_id, text=rasa_text, metadata=metadata
+            if turn.handed_off:
+                await self._record_for_staff(message, turn.text, metadata)
+                return Answer(turn, [], language)
+            reply = await self._rasa.send(
+                sender_id=message.conversation_id, text=turn.text, metadata=metadata
             )
         except RasaUnavailableError as error:
             log.error("rasa.unavailable", error=str(error), channel=message.channel)
             raise TurnRefusedError(
                 "unavailable", say("unavailable", language), later=say("delayed", language)
             ) from error
-        if not replies:
-            if (await anyio.to_thread.run_sync(self._known_state, message))[1] is not None:
-                await anyio.to_thread.run_sync(self._remember, message, [])
-                return []  # handed to a person in this very turn: Rasa is paused
+        language = normalise_language(reply.language) or language
+        if not reply.messages and not reply.paused:
             log.warning("rasa.no_reply", conversation=message.conversation_id)
-            return [OutboundMessage(text=say("no_reply", language))]
-        buttons = [button for reply in replies for button in reply.buttons]
-        await anyio.to_thread.run_sync(self._remember, message, buttons)
-        return replies
+            return Answer(turn, [OutboundMessage(text=say("no_reply", language))], language)
+        return Answer(turn, reply.messages, language)  # paused: handed to a person just now
+
+    def conclude(self, session: Session, answer: Answer) -> None:
+        """Remember the offered buttons and the language; record the activity."""
+        message = answer.turn.message
+        conversation = repo.get_or_create_conversation(
+            session, channel=message.channel, channel_user_id=message.channel_user_id
+        )
+        buttons = [button for reply in answer.replies for button in reply.buttons]
+        repo.remember_turn_buttons(session, conversation=conversation, buttons=buttons)
+        repo.touch(session, conversation=conversation)
+        conversation.language = answer.language
+        touch_lead(session, channel=message.channel, channel_user_id=message.channel_user_id)
+
+    def _read(self, message: InboundMessage) -> Turn:
+        with self._sessions() as session:
+            return self.prepare(session, message)
+
+    def _write(self, answer: Answer) -> None:
+        with self._sessions.begin() as session:
+            self.conclude(session, answer)
 
     async def _record_for_staff(
         self, message: InboundMessage, text: str, metadata: dict[str, object]
-    ) -> list[OutboundMessage]:
+    ) -> None:
         """Add the message to Rasa's tracker without a turn, and stay silent.
 
         Not through the channel webhook: after an hour's silence Rasa would start a new
         session there, which ends the pause, and Tekkie would answer while staff have it.
+        The old numbered choices stop working (`conclude` clears them).
         """
         parse_data = {"intent": {}, "entities": [], "text": text}  # not parsed: nobody predicts
         event = {"event": "user", "text": text, "parse_data": parse_data, "metadata": metadata}
         await self._rasa.append_events(message.conversation_id, [event])
-        await anyio.to_thread.run_sync(self._remember, message, [])  # old numbers stop working
-        return []
 
-    def _known_state(self, message: InboundMessage) -> tuple[str | None, str | None]:
-        """The conversation's language and handoff status, as far as they are known."""
-        with self._sessions() as session:
-            found = repo.find_conversation(
-                session, channel=message.channel, channel_user_id=message.channel_user_id
-            )
-            if found is None:
-                return None, None
-            return found.language, found.handoff_status
 
-    def _remember_language(self, message: InboundMessage, language: Lang) -> None:
-        with self._sessions.begin() as session:
-            conversation = repo.get_or_create_conversation(
-                session, channel=message.channel, channel_user_id=message.channel_user_id
-            )
-            conversation.language = language
+def _rasa_text(
+    session: Session, found: Conversation | None, message: InboundMessage, language: Lang, *,
+    literal: bool,
+) -> str:  # fmt: skip
+    """What Rasa gets: a checked payload, or typed text that can never act as one.
 
-    def _check_and_prepare(self, message: InboundMessage, language: Lang, literal: bool) -> str:
-        """What Rasa gets: a checked payload, or typed text that can never act as one.
-
-        `literal`: a person reads it (handoff), so typed text stays as the prospect wrote it.
-        """
-        if message.command is not None:
-            return message.command  # Tekkie's own channel command (/start, /help, ...)
-        if message.payload is not None or message.button_ref is not None:
-            return self._offered_payload(message, language)
-        text = neutralise_text(message.text or "")
-        if not text:
-            raise TurnRefusedError("empty", say("empty", language))
-        if len(text) > MAX_TEXT_LENGTH:
-            raise TurnRefusedError("too_long", say("too_long", language, limit=MAX_TEXT_LENGTH))
-        if literal:
-            return text
-        if message.numbered_choices and (choice := self._numbered_choice(message, text)):
-            return choice
-        return OUT_OF_SCOPE if looks_like_mashing(text) else text
-
-    def _offered_payload(self, message: InboundMessage, language: Lang) -> str:
-        with self._sessions.begin() as session:
-            conversation = repo.get_or_create_conversation(
-                session, channel=message.channel, channel_user_id=message.channel_user_id
-            )
-            if message.button_ref is not None:
-                payload = repo.payload_for_ref(
-                    session, conversation=conversation, ref=message.button_ref
-                )
-            elif repo.payload_was_offered(
-                session, conversation=conversation, payload=str(message.payload)
-            ):
-                payload = message.payload
-            else:
-                payload = None
+    `literal`: a person reads it (handoff), so typed text stays as the prospect wrote it.
+    """
+    if message.command is not None:
+        return message.command  # Tekkie's own channel command (/start, /help, ...)
+    if message.payload is not None or message.button_ref is not None:
+        payload = None if found is None else _offered_payload(session, found, message)
         if payload is None:
             raise TurnRefusedError("stale_button", say("stale_button", language))
         return payload
+    text = neutralise_text(message.text or "")
+    if not text:
+        raise TurnRefusedError("empty", say("empty", language))
+    if len(text) > MAX_TEXT_LENGTH:
+        raise TurnRefusedError("too_long", say("too_long", language, limit=MAX_TEXT_LENGTH))
+    if literal:
+        return text
+    if message.numbered_choices and found is not None:
+        buttons = repo.last_turn_buttons(session, conversation=found)
+        if choice := _numbered_choice(buttons, text):
+            return choice
+    return OUT_OF_SCOPE if looks_like_mashing(text) else text
 
-    def _numbered_choice(self, message: InboundMessage, text: str) -> str | None:
-        """Typed "2" or an option's words choose one of the latest turn's numbered options."""
-        with self._sessions() as session:
-            conversation = repo.get_or_create_conversation(
-                session, channel=message.channel, channel_user_id=message.channel_user_id
-            )
-            buttons = repo.last_turn_buttons(session, conversation=conversation)
-            session.commit()
-        said = _plain(text)
-        if said.isdigit() and 1 <= int(said) <= len(buttons):
-            return buttons[int(said) - 1].payload
-        return next((b.payload for b in buttons if _plain(b.title) == said), None)
 
-    def _remember(self, message: InboundMessage, buttons: list[Button]) -> None:
-        with self._sessions.begin() as session:
-            conversation = repo.get_or_create_conversation(
-                session, channel=message.channel, channel_user_id=message.channel_user_id
-            )
-            repo.remember_turn_buttons(session, conversation=conversation, buttons=buttons)
-            repo.touch(session, conversation=conversation)
-            touch_lead(session, channel=message.channel, channel_user_id=message.channel_user_id)
+def _offered_payload(session: Session, found: Conversation, message: InboundMessage) -> str | None:
+    if message.button_ref is not None:
+        return repo.payload_for_ref(session, conversation=found, ref=message.button_ref)
+    payload = str(message.payload)
+    return (
+        payload if repo.payload_was_offered(session, conversation=found, payload=payload) else None
+    )
+
+
+def _numbered_choice(buttons: list[Button], text: str) -> str | None:
+    """Typed "2" or an option's words choose one of the latest turn's numbered options."""
+    said = _plain(text)
+    if said.isdigit() and 1 <= int(said) <= len(buttons):
+        return buttons[int(said) - 1].payload
+    return next((b.payload for b in buttons if _plain(b.title) == said), None)
 
 
 def _plain(text: str) -> str:

@@ -74,3 +74,27 @@ async def test_switch_without_a_known_language_falls_back_to_detection() -> None
         slots={"language": "nl", "privacy_url": "x"},
     )
     assert [SlotSet("language", "en")] == await run(tracker)
+
+
+async def test_the_language_the_app_detected_is_used_as_it_is() -> None:
+    """Detected once per turn, by the app: the action does not guess again from the words."""
+    tracker = tracker_for("ok", slots={"language": "nl", "privacy_url": "x"},
+                          metadata={"language": "en", "locale": "nl-NL"})  # fmt: skip
+    assert [SlotSet("language", "en")] == await run(tracker)
+
+
+async def test_an_explicit_switch_wins_over_the_apps_language() -> None:
+    tracker = tracker_for(
+        "in het Engels graag", intent="switch_language",
+        entities=[{"entity": "language", "value": "Engels"}],
+        slots={"language": "nl", "privacy_url": "x"}, metadata={"language": "nl"},
+    )  # fmt: skip
+    assert [SlotSet("language", "en")] == await run(tracker)
+
+
+async def test_a_name_in_a_form_keeps_the_language_whatever_the_app_detected() -> None:
+    tracker = tracker_for(
+        "Jan de Vries", slots={"language": "en", "privacy_url": "x", "requested_slot": "full_name"},
+        metadata={"language": "nl"},
+    )  # fmt: skip
+    assert [] == await run(tracker)

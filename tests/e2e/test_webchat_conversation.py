@@ -51,6 +51,18 @@ def test_switching_language_on_request_and_back(stack: Stack, sender: str) -> No
     assert back[1]["text"] == "Waar kan ik je mee helpen?"
 
 
+def test_a_switch_asked_in_dutch_words_holds_for_the_apps_own_replies(
+    stack: Stack, sender: str
+) -> None:
+    """Rasa's switch is the conversation's language: the app learns it from Rasa's answer."""
+    stack.say(sender, text="hoi")
+    switched = stack.say(sender, text="Engels graag")  # Dutch words: the app alone says "nl"
+    assert switched[-1]["text"] == "What can I help you with?"
+    refused = stack.send(sender, payload="/no_such_button")  # answered by the app, not Rasa
+    assert refused.status_code == 409
+    assert "button" in refused.json()["detail"]
+
+
 def test_replies_follow_the_language_the_prospect_writes_in(stack: Stack, sender: str) -> None:
     stack.say(sender, text="hoi")
     answer = stack.say(sender, text="can I talk to a person?")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.inbound import MAX_ATTEMPTS, InboundPipeline, _backoff
 from bot.conversation.spool import InboundSpool
-from bot.conversation.turn import TurnRefusedError
+from bot.conversation.turn import Answer, Turn, TurnRefusedError
 from bot.db.models import InboundDelivery, OutboxMessage
 from bot.messages import InboundMessage, OutboundMessage
 from integrations.redis_client import make_redis
@@ -25,21 +25,28 @@ from tests.support.stack import free_port
 
 
 class Conversations:
-    """Answers "echo: <text>"; can pretend Rasa is down."""
+    """Answers "echo: <text>"; can pretend Rasa is down, or have a bug."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
+        self.concluded: list[str] = []
         self.down = False
         self.broken = False
 
-    async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
+    def prepare(self, session: Session, message: InboundMessage) -> Turn:
+        return Turn(message, "nl", text=message.text)
+
+    async def ask(self, turn: Turn) -> Answer:
         if self.broken:
             raise RuntimeError("a bug")
         if self.down:
             raise TurnRefusedError("unavailable", "Sorry, Tekkie is even niet bereikbaar.")
         await asyncio.sleep(0.01)  # a turn takes time: others must wait for their turn
-        self.seen.append(str(message.text))
-        return [OutboundMessage(text=f"echo: {message.text}")]
+        self.seen.append(str(turn.text))
+        return Answer(turn, [OutboundMessage(text=f"echo: {turn.text}")], "nl")
+
+    def conclude(self, session: Session, answer: Answer) -> None:
+        self.concluded.append(str(answer.turn.text))
 
 
 def pipeline(
@@ -239,7 +246,7 @@ async def test_with_redis_down_messages_are_stored_and_answered_once_it_is_back(
     assert len(replies(sessions)) == 1  # one apology for the outage
     await dead.aclose()
 
-    inbound._redis = None  # Redis is back (here: the in-process lock stands in for it)
+    inbound._redis.redis = None  # Redis is back (here: the in-process lock stands in for it)
     make_due(sessions)
     await inbound.retry_due()
     assert conversations.seen == ["hoi", "nog iets"]

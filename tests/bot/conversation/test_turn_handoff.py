@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.inbound import InboundPipeline
-from bot.conversation.rasa import RasaUnavailableError
+from bot.conversation.rasa import RasaReply, RasaUnavailableError
 from bot.conversation.turn import ConversationService, TurnRefusedError
 from bot.db.models import InboundDelivery, OutboxMessage
 from bot.db.repositories import conversations as repo
@@ -29,7 +29,7 @@ class FakeRasa:
 
     async def send(self, *, sender_id: str, text: str, metadata: Any = None) -> Any:
         self.turns.append(text)
-        return self.replies
+        return RasaReply(list(self.replies), language=metadata["language"])
 
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         if self.down:
@@ -73,7 +73,7 @@ async def test_while_handed_off_the_message_only_goes_into_the_tracker(
     ((event,),) = [events for _, events in rasa.appended]
     assert (event["event"], event["text"]) == ("user", "hallo, is daar iemand?")
     assert event["parse_data"] == {"intent": {}, "entities": [], "text": "hallo, is daar iemand?"}
-    assert event["metadata"] == {"channel": "webchat", "locale": None}
+    assert event["metadata"] == {"channel": "webchat", "locale": None, "language": "nl"}
 
 
 async def test_while_handed_off_numbers_and_mashing_stay_as_typed(
@@ -120,7 +120,7 @@ async def test_no_reply_is_expected_from_the_turn_that_hands_over(
     class HandingOver(FakeRasa):
         async def send(self, *, sender_id: str, text: str, metadata: Any = None) -> Any:
             hand_off(sessions, "webchat", "u2")  # what action_request_handoff does
-            return []
+            return RasaReply([], paused=True)  # the pause is in Rasa's answer
 
     quiet = ConversationService(sessions=sessions, rasa=HandingOver())  # type: ignore[arg-type]
     assert (
