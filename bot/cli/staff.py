@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from bot.cli.slots import database_session, fail
-from bot.db.models import Role, StaffMember
+from bot.db.models import Role
 from bot.db.repositories import staff as repo
+from bot.db.repositories.staff_members import find_staff_member
 
 app = typer.Typer(help="Staff dashboard accounts.", no_args_is_help=True)
 
@@ -33,7 +34,7 @@ def create(  # noqa: PLR0917 - typer reads the options from the parameters
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with database_session() as session:
-        if staff_id is not None and session.get(StaffMember, staff_id) is None:
+        if staff_id is not None and find_staff_member(session, staff_id=staff_id) is None:
             fail(f"there is no staff member {staff_id} (see: tekkie slots list-staff)")
         try:
             account = repo.create_account(

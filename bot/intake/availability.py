@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Availability, AvailabilityException, SlotMode, StaffMember
+from bot.db.repositories import availability as repo
+from bot.db.repositories.staff_members import find_staff_member
 
 
 class AvailabilityError(ValueError):
@@ -42,7 +43,7 @@ def check_window(starts: time, ends: time, slot_minutes: int) -> None:
 
 def require_staff(session: Session, *, staff_id: int) -> StaffMember:
     """The staff member, or an error when there is none with this id."""
-    staff = session.get(StaffMember, staff_id)
+    staff = find_staff_member(session, staff_id=staff_id)
     if staff is None:
         raise AvailabilityError("no_such_staff")
     return staff
@@ -90,17 +91,9 @@ def add_days_off(
 
 def weekly_windows(session: Session) -> list[Availability]:
     """Every weekly window, by staff member, weekday and time."""
-    query = select(Availability).order_by(
-        Availability.staff_id, Availability.weekday, Availability.start_time
-    )
-    return list(session.scalars(query))
+    return repo.weekly_windows(session)
 
 
 def days_off(session: Session, *, since: date) -> list[AvailabilityException]:
     """Days off that end on or after `since`, earliest first."""
-    query = (
-        select(AvailabilityException)
-        .where(AvailabilityException.last_day >= since)
-        .order_by(AvailabilityException.first_day)
-    )
-    return list(session.scalars(query))
+    return repo.days_off(session, since=since)

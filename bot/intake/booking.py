@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,8 @@ from bot.db.models import (
     LeadStatus,
     utcnow,
 )
+from bot.db.repositories.availability import release_seat, take_seat
+from bot.db.repositories.bookings import find_active_booking
 from bot.db.repositories.leads import set_status
 from bot.intake.notices import prospect_text, staff_text
 
@@ -47,36 +48,14 @@ class NoActiveBookingError(BookingError):
 
 def active_booking(session: Session, *, lead: Lead) -> Booking | None:
     """The lead's active booking, if any."""
-    query = select(Booking).where(
-        Booking.lead_id == lead.id, Booking.status == BookingStatus.ACTIVE
-    )
-    return session.scalars(query).first()
+    return find_active_booking(session, lead_id=lead.id)
 
 
 def _take_seat(session: Session, slot_id: int, now: datetime) -> IntakeSlot:
-    result = session.execute(
-        update(IntakeSlot)
-        .where(
-            IntakeSlot.id == slot_id,
-            IntakeSlot.booked < IntakeSlot.capacity,
-            IntakeSlot.cancelled.is_(False),
-            IntakeSlot.starts_at > now,
-        )
-        .values(booked=IntakeSlot.booked + 1)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    slot = take_seat(session, slot_id=slot_id, now=now)
+    if slot is None:
         raise SlotTakenError(f"slot {slot_id} is full, cancelled, past or unknown")
-    slot = session.get_one(IntakeSlot, slot_id)
-    session.refresh(slot)
     return slot
-
-
-def _release_seat(session: Session, slot_id: int) -> None:
-    session.execute(
-        update(IntakeSlot)
-        .where(IntakeSlot.id == slot_id, IntakeSlot.booked > 0)
-        .values(booked=IntakeSlot.booked - 1)
-    )
 
 
 def _to_prospect(
@@ -244,5 +223,5 @@ def book_or_reschedule(
 def _end(session: Session, booking: Booking, status: BookingStatus, note: str) -> None:
     booking.status = status
     booking.events.append(BookingEvent(status=status, note=note))
-    _release_seat(session, booking.slot_id)
+    release_seat(session, slot_id=booking.slot_id)
     outbox.cancel_pending(session, booking_id=booking.id, kinds=tuple(REMINDERS))

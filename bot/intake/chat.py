@@ -14,6 +14,7 @@ import phonenumbers
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import IntakeSlot, Lead, utcnow
+from bot.db.repositories.availability import find_slot
 from bot.db.repositories.conversations import find_conversation
 from bot.db.repositories.leads import (
     create_lead,
@@ -22,8 +23,9 @@ from bot.db.repositories.leads import (
     save_support_needs,
 )
 from bot.intake import booking as bookings
-from bot.intake.slots import SCHOOL_TZ, free_slots
+from bot.intake.slots import free_slots
 from bot.outbox import Notices
+from bot.settings import SCHOOL_TZ
 
 CONSENT_VERSION = "2026-11-v1"
 PAGE_SIZE = 3
@@ -171,7 +173,7 @@ def offer(
 def is_free(sessions: sessionmaker[Session], slot_id: int) -> bool:
     """True when the slot can still be booked."""
     with sessions() as session:
-        slot = session.get(IntakeSlot, slot_id)
+        slot = find_slot(session, slot_id=slot_id)
         return bool(
             slot
             and not slot.cancelled
@@ -189,7 +191,7 @@ def find_offered(
         matches = [
             slot.id
             for slot_id in offered
-            if slot_id.isdigit() and (slot := session.get(IntakeSlot, int(slot_id))) is not None
+            if slot_id.isdigit() and (slot := find_slot(session, slot_id=int(slot_id))) is not None
             and (local := slot.starts_at.astimezone(SCHOOL_TZ)).hour == hour
             and local.minute == minute
         ]  # fmt: skip

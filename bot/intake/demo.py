@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Availability, SlotMode, StaffMember
+from bot.db.repositories.availability import windows_of_staff
+from bot.db.repositories.staff_members import find_staff_member_by_name
 from bot.intake.slots import generate_slots
 
 DEMO_DAYS = 7
@@ -35,7 +36,7 @@ DEMO_STAFF = (
 
 
 def _staff(session: Session, name: str) -> StaffMember:
-    staff = session.scalars(select(StaffMember).where(StaffMember.name == name)).first()
+    staff = find_staff_member_by_name(session, name=name)
     if staff is None:
         staff = StaffMember(name=name)
         session.add(staff)
@@ -45,8 +46,7 @@ def _staff(session: Session, name: str) -> StaffMember:
 
 def _ensure_availability(session: Session, *, staff: StaffMember, demo: DemoStaff) -> None:
     existing = {
-        (a.weekday, a.start_time, a.end_time)
-        for a in session.scalars(select(Availability).where(Availability.staff_id == staff.id))
+        (a.weekday, a.start_time, a.end_time) for a in windows_of_staff(session, staff_id=staff.id)
     }
     for weekday in WEEKDAYS:
         for start, end in WINDOWS:

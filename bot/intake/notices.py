@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SCHOOL_TZ = ZoneInfo("Europe/Amsterdam")
+from bot.settings import SCHOOL_TZ
+
 LANGUAGES = ("nl", "en")
 MODES = ("online", "location")
 UNKNOWN = "onbekend"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Availability, AvailabilityException, IntakeSlot
-
-SCHOOL_TZ = ZoneInfo("Europe/Amsterdam")
+from bot.db.models import Availability, IntakeSlot
+from bot.db.repositories import availability as repo
+from bot.settings import SCHOOL_TZ
 
 
 def local_to_utc(day: date, at: time) -> datetime | None:
@@ -37,31 +35,19 @@ def _windows(availability: Availability, day: date) -> Iterator[tuple[datetime, 
         cursor += step
 
 
-def _blocked(session: Session, staff_id: int, day: date) -> bool:
-    query = select(AvailabilityException.id).where(
-        AvailabilityException.first_day <= day,
-        AvailabilityException.last_day >= day,
-        or_(AvailabilityException.staff_id.is_(None), AvailabilityException.staff_id == staff_id),
-    )
-    return session.scalars(query.limit(1)).first() is not None
-
-
 def generate_slots(session: Session, *, first_day: date, days: int) -> list[IntakeSlot]:
     """Create the slots of `days` days from `first_day` (local dates); existing ones are kept."""
     created: list[IntakeSlot] = []
-    availabilities = session.scalars(select(Availability)).all()
+    availabilities = repo.weekly_windows(session)
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         for availability in availabilities:
             if availability.weekday != day.weekday():
                 continue
-            if _blocked(session, availability.staff_id, day):
+            if repo.is_day_off(session, staff_id=availability.staff_id, day=day):
                 continue
             for starts, ends in _windows(availability, day):
-                exists = select(IntakeSlot.id).where(
-                    IntakeSlot.staff_id == availability.staff_id, IntakeSlot.starts_at == starts
-                )
-                if session.scalars(exists).first() is not None:
+                if repo.has_slot_at(session, staff_id=availability.staff_id, starts_at=starts):
                     continue
                 slot = IntakeSlot(
                     staff_id=availability.staff_id,
@@ -87,17 +73,6 @@ def free_slots(
     min_notice: timedelta = timedelta(hours=2),
 ) -> list[IntakeSlot]:
     """The next bookable slots (not full, not cancelled, at least `min_notice` ahead)."""
-    query = (
-        select(IntakeSlot)
-        .where(
-            IntakeSlot.starts_at >= now + min_notice,
-            IntakeSlot.booked < IntakeSlot.capacity,
-            IntakeSlot.cancelled.is_(False),
-        )
-        .order_by(IntakeSlot.starts_at, IntakeSlot.id)
-        .offset(offset)
-        .limit(limit)
+    return repo.bookable_slots(
+        session, since=now + min_notice, mode=mode, limit=limit, offset=offset
     )
-    if mode is not None:
-        query = query.where(IntakeSlot.mode == mode)
-    return list(session.scalars(query))

@@ -1,4 +1,8 @@
-"""Repository functions for bookings: look-ups and a lead's erasure."""
+"""Repository functions for bookings: look-ups and a lead's erasure.
+
+Booking, moving and cancelling, with the seats they take and give back, is
+bot/intake/booking.py's job.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Booking, BookingStatus, IntakeSlot
+
+
+def find_active_booking(session: Session, *, lead_id: int) -> Booking | None:
+    """The lead's active booking (a lead has at most one); None when there is none."""
+    query = select(Booking).where(
+        Booking.lead_id == lead_id, Booking.status == BookingStatus.ACTIVE
+    )
+    return session.scalars(query).first()
 
 
 def find_booking_by_calendar_token(session: Session, *, token: str) -> Booking | None:

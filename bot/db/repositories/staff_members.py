@@ -52,3 +52,8 @@ def add_staff_member(session: Session, *, name: str, email: str) -> StaffMember:
     member = StaffMember(name=name.strip(), email=normalise_email(email) or None)
     session.add(member)
     return member
+
+
+def find_staff_member_by_name(session: Session, *, name: str) -> StaffMember | None:
+    """A staff member with exactly this name (the demo staff); None when there is none."""
+    return session.scalars(select(StaffMember).where(StaffMember.name == name)).first()

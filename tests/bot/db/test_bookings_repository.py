@@ -107,3 +107,23 @@ def test_a_leads_bookings_are_found_and_erased_with_their_history(
         assert len(kept_bookings) == 2
         assert set(session.scalars(select(BookingEvent.booking_id))) == kept_bookings
         assert repo.booking_ids_of(session, lead_id=kept_id + 100) == []
+
+
+def test_a_leads_active_booking_is_found_and_no_other(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        staff = StaffMember(name="Anna")
+        session.add(staff)
+        session.flush()
+        cancelled = _booking(session, staff, 1, 1, BookingStatus.CANCELLED)
+        lead_id = cancelled.lead_id
+        active = Booking(lead_id=lead_id, slot_id=cancelled.slot_id, status=BookingStatus.ACTIVE)
+        session.add(active)
+        session.flush()
+        active_id = active.id
+        only_cancelled = _booking(session, staff, 2, 2, BookingStatus.RESCHEDULED).lead_id
+    with sessions() as session:
+        found = repo.find_active_booking(session, lead_id=lead_id)
+        assert found is not None
+        assert found.id == active_id
+        assert repo.find_active_booking(session, lead_id=only_cancelled) is None
+        assert repo.find_active_booking(session, lead_id=lead_id + 100) is None
