@@ -8,10 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SCHOOL_TZ = ZoneInfo("Europe/Amsterdam")  # the school's clock: slots, reminders, the dashboard
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER_SECRET = "changethis"  # noqa: S105 - the documented development placeholder
 

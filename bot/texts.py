@@ -9,11 +9,15 @@ from __future__ import annotations
 import string
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
-from bot.conversation.language import SUPPORTED, Lang
 from bot.settings import PROJECT_ROOT
+
+Lang = Literal["nl", "en"]  # the languages Tekkie speaks; every text exists in each
+DEFAULT_LANGUAGE: Lang = "nl"
+SUPPORTED: tuple[Lang, ...] = ("nl", "en")
 
 MESSAGES_FILE = PROJECT_ROOT / "dialogues" / "content" / "messages.yml"
 

@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 
 from bot.cli.slots import database_session, fail
-from bot.intake.notices import SCHOOL_TZ
 from bot.prospects import campaigns
-from bot.settings import get_settings
+from bot.settings import SCHOOL_TZ, get_settings
 from integrations import telegram, whatsapp
 
 app = typer.Typer(

@@ -22,8 +22,8 @@ from bot.db.models import (
 from bot.db.repositories import availability, staff_members
 from bot.intake.availability import AvailabilityError, add_availability, add_days_off
 from bot.intake.demo import seed_demo
-from bot.intake.slots import SCHOOL_TZ, generate_slots
-from bot.settings import Settings, get_settings
+from bot.intake.slots import generate_slots
+from bot.settings import SCHOOL_TZ, Settings, get_settings
 
 app = typer.Typer(
     help="Intake scheduling: staff, weekly availability, days off and slots "

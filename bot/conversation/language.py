@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal
 
-Lang = Literal["nl", "en"]
-DEFAULT_LANGUAGE: Lang = "nl"
-SUPPORTED: tuple[Lang, ...] = ("nl", "en")
+from bot.texts import DEFAULT_LANGUAGE, SUPPORTED, Lang
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGE_NAMES", "SUPPORTED", "Lang", "detect_language",
+           "normalise_language"]  # fmt: skip
 
 _WORD = re.compile(r"[a-zà-ÿ']+")
 

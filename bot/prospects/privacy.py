@@ -11,9 +11,9 @@ from bot.db.models import Booking, OutboxStatus, utcnow
 from bot.db.repositories import bookings, conversations, inbound, leads, webchat_inbox
 from bot.db.repositories import outbox as outbox_rows
 from bot.intake.booking import active_booking, cancel
-from bot.intake.slots import SCHOOL_TZ
 from bot.messages import rasa_sender_id
 from bot.outbox import Notices
+from bot.settings import SCHOOL_TZ
 
 TRACKER_ERASE_DELAY = timedelta(seconds=3)  # after the current Rasa turn has been saved
 

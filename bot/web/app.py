@@ -23,10 +23,9 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.guidance.assessment import assessment
 from bot.guidance.content import content
 from bot.intake.demo import seed_demo
-from bot.intake.slots import SCHOOL_TZ
 from bot.logging import configure_logging
 from bot.outbox import Notices, OutboxWorker
-from bot.settings import Settings, get_settings
+from bot.settings import SCHOOL_TZ, Settings, get_settings
 from bot.texts import messages
 from bot.web import calendar, channels, dashboard, errors, health, webchat
 from bot.web.channels import OncePerOutage, receive_telegram

@@ -9,7 +9,7 @@ from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.db.models import Booking, BookingStatus, Conversation, IntakeSlot, Lead
-from bot.intake.notices import SCHOOL_TZ
+from bot.settings import SCHOOL_TZ
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from bot.db.repositories import availability as repo
 from bot.db.repositories import staff_members
 from bot.intake import availability as domain
-from bot.intake.notices import SCHOOL_TZ
 from bot.intake.slots import generate_slots
+from bot.settings import SCHOOL_TZ
 from bot.web.dashboard.auth import Admin, AdminForm, redirect, sessions_of
 from bot.web.dashboard.templating import flash, render
 

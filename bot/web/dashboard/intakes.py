@@ -14,7 +14,7 @@ from bot.db.models import LeadStatus
 from bot.db.repositories import dashboard as repo
 from bot.db.repositories import staff_members
 from bot.guidance.content import content
-from bot.intake.notices import SCHOOL_TZ
+from bot.settings import SCHOOL_TZ
 from bot.web.dashboard.auth import Staff, sessions_of
 from bot.web.dashboard.templating import local_time, render
 

@@ -11,7 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bot.intake.notices import SCHOOL_TZ, format_slot
+from bot.intake.notices import format_slot
+from bot.settings import SCHOOL_TZ
 from bot.web.dashboard.i18n import translate
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from bot.db.models import (
     Role,
     StaffMember,
 )
-from bot.intake.notices import SCHOOL_TZ
+from bot.settings import SCHOOL_TZ
 from tests.bot.web.dashboard.conftest import add_account, csrf_of, log_in, submit_login
 
 ADMIN_PAGES = ["/dashboard/staff", "/dashboard/availability"]
