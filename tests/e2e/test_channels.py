@@ -27,6 +27,7 @@ from tests.support.fakes import (
     twilio_signature,
 )
 from tests.support.stack import Stack
+from tests.support.waits import wait_until_settled
 
 
 @pytest.fixture
@@ -152,7 +153,10 @@ def test_telegram_redelivery_is_answered_once_and_a_wrong_secret_stores_nothing(
     update = telegram_text(chat.next_id(), chat.chat_id, "hoi")
     replies = chat.send(update)
     assert [chat.post(update).status_code for _ in range(2)] == [200, 200]
-    time.sleep(1.5)
+    # Counted once the database shows the chat settled: a redelivery stored again would be
+    # handled (and answered) before this returns.
+    wait_until_settled(db, channel="telegram", channel_user_id=str(chat.chat_id),
+                       external_ids=[str(update["update_id"])])  # fmt: skip
     assert len(chat.received()) == len(replies) == 2
     assert stored_inbound(db, "telegram", str(chat.chat_id)) == 1
 
@@ -160,7 +164,7 @@ def test_telegram_redelivery_is_answered_once_and_a_wrong_secret_stores_nothing(
     forged = telegram_text(intruder.next_id(), intruder.chat_id, "hoi")
     assert intruder.post(forged, secret="wrong-secret-0123456789").status_code == 403
     assert intruder.post(forged, secret="").status_code == 403
-    time.sleep(0.5)
+    wait_until_settled(db, channel="telegram", channel_user_id=str(intruder.chat_id))
     assert stored_inbound(db, "telegram", str(intruder.chat_id)) == 0
     assert intruder.received() == []
 
@@ -237,7 +241,8 @@ def test_whatsapp_redelivery_signature_media_and_status_callbacks(
     form = twilio_message("SM" + secrets.token_hex(16), chat.number, "hello")
     replies = chat.send(form)
     assert [chat.post(form).status_code for _ in range(2)] == [200, 200]
-    time.sleep(1.5)
+    wait_until_settled(db, channel="whatsapp", channel_user_id=chat.number,
+                       external_ids=[form["MessageSid"]])  # fmt: skip
     assert len(twilio_api.messages_to(chat.number)) == len(replies) == 2
     assert replies[0]["Body"].startswith("Hi! 👋 I'm Tekkie")
 
