@@ -199,7 +199,7 @@ class Prospects:
             "AND channel_user_id = ANY(:users)", users=users,
         )[0][0]  # fmt: skip
         unsent = self.faults.rows(
-            "SELECT count(*) FROM outbox_messages WHERE status = 'pending' "
+            "SELECT count(*) FROM outbox_messages WHERE status IN ('pending', 'sending') "
             "AND recipient = ANY(:users)", users=users,
         )[0][0]  # fmt: skip
         spool = self.faults.stack.settings.runtime_dir / "inbound-spool"
