@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import yaml
 
+from bot.ops.evaluation import OWN_SETS, SHARED_DEV_SET
 from bot.ops.nlu_report import HELDOUT_DIR, LANGUAGES
 from bot.settings import PROJECT_ROOT
 
@@ -40,3 +43,34 @@ def test_no_held_out_message_is_trained_on() -> None:
 def test_the_held_out_sets_are_big_enough() -> None:
     assert len(messages(HELDOUT_DIR / LANGUAGES["nl"])) >= 150
     assert len(messages(HELDOUT_DIR / LANGUAGES["en"])) >= 100
+
+
+def _eval_messages() -> dict[str, set[str]]:
+    """The messages of every conversation set `make eval` measures with, by file."""
+    shared = [p for p in (SHARED_DEV_SET, Path("/work/shared/eval/dev_conversations.jsonl"))
+              if p.exists()][:1]  # fmt: skip
+    sets = {}
+    for path in [*shared, *sorted(OWN_SETS.glob("*.jsonl"))]:
+        found = set()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                found |= {_plain(message) for message, _ in json.loads(line)["turns"]}
+        sets[path.name] = found
+    return sets
+
+
+def test_no_evaluation_message_is_trained_on_not_even_nearly() -> None:
+    """The conversation sets measure; a (near) copy in the training data would flatter them."""
+    training = set().union(*(messages(p) for p in TRAINING_DIR.glob("*.yml")))
+    sets = _eval_messages()
+    assert sets, "no conversation sets found"
+    for name, found in sets.items():
+        for message in sorted(found):
+            if len(message.split()) < 3:  # "ja", "menu", "nederlands graag": commands, not copies
+                continue
+            near = [
+                t for t in training
+                if abs(len(t) - len(message)) <= len(message) // 5
+                and SequenceMatcher(None, t, message).ratio() >= 0.9
+            ]  # fmt: skip
+            assert near == [], f"{name}: {message!r} is (nearly) in the training data: {near}"
