@@ -4,7 +4,8 @@ Twilio does not deliver a WhatsApp message again, so when the database cannot st
 app writes it here (one JSON file per message, written to a temporary name, flushed to disk
 and renamed, so a crash never leaves half a file) and the inbound pipeline moves it into the
 database once the database is back. The database's unique key still decides what is a
-redelivery, so a message moved twice is stored once.
+redelivery, so a message moved twice is stored once. A file's name starts with a sequence
+number, so the messages keep their order whatever the clock does.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
+import structlog
+
 from bot.messages import InboundMessage
+
+log = structlog.get_logger(__name__)
+_SEQUENCE = re.compile(r"^(\d+)-")
 
 
 class InboundSpool:
@@ -27,7 +34,11 @@ class InboundSpool:
         """Keep one message durably; raises OSError when the disk refuses it."""
         self._directory.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(f"{message.channel}:{external_id}".encode()).hexdigest()[:32]
-        target = self._directory / f"{message.channel}-{digest}.json"
+        name = f"{message.channel}-{digest}.json"
+        kept = sorted(self._directory.glob("*.json"))
+        if existing := next((path for path in kept if path.name.endswith(name)), None):
+            return existing  # delivered again: kept once, in its first place
+        target = self._directory / f"{_next_number(kept):012d}-{name}"
         temporary = target.with_suffix(".tmp")
         data = {"external_id": external_id, "message": message.to_dict()}
         with temporary.open("w", encoding="utf-8") as file:
@@ -42,15 +53,21 @@ class InboundSpool:
         if not self._directory.is_dir():
             return []
         found = []
-        for path in sorted(self._directory.glob("*.json"), key=lambda p: p.stat().st_mtime_ns):
+        for path in sorted(self._directory.glob("*.json")):
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 found.append(
                     (path, str(data["external_id"]), InboundMessage.from_dict(data["message"]))
                 )
             except (OSError, ValueError, KeyError, TypeError):
-                continue  # being written, or damaged: left for a person to look at
+                log.error("inbound.spool_damaged", file=str(path))  # left for a person to see
+                continue
         return found
 
     def __len__(self) -> int:
         return len(list(self._directory.glob("*.json"))) if self._directory.is_dir() else 0
+
+
+def _next_number(kept: list[Path]) -> int:
+    numbers = [int(m.group(1)) for path in kept if (m := _SEQUENCE.match(path.name))]
+    return max(numbers, default=0) + 1
