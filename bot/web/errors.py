@@ -64,5 +64,5 @@ async def _dependency_down(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, DataError):  # the input, not the database: say so
         log.warning("request.data_error", path=request.url.path, error=str(error)[:300])
         return JSONResponse({"detail": UNPROCESSABLE}, status_code=422)
-    log.error("request.dependency_down", path=request.url.path, error=type(error).__name__)
+    log.error("request.dependency_down", path=request.url.path, exc_info=error)
     return JSONResponse({"detail": UNAVAILABLE}, status_code=503)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
+import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from redis.exceptions import RedisError
@@ -20,6 +21,7 @@ from integrations.webchat import SENDER_ID, WebchatRequest, WebchatResponse
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 router = APIRouter()
+log = structlog.get_logger(__name__)
 _STATUS = {"unavailable": 503, "stale_button": 409}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "A button Tekkie did not offer (or no longer)"},
@@ -63,6 +65,7 @@ async def post_message(body: WebchatRequest, request: Request) -> WebchatRespons
     except (SQLAlchemyError, RedisError) as error:
         if isinstance(error, DataError):
             raise  # the input, not an outage (the app's handler answers 422)
+        log.error("webchat.dependency_down", exc_info=error)  # the prospect is asked to retry
         language = detect_language(body.text or "", hint=body.locale)
         return JSONResponse({"detail": say("unavailable", language)}, status_code=503)
     return WebchatResponse.from_outbound(replies)
