@@ -57,6 +57,8 @@ def add_availability(
     """A weekly window in which the staff member holds intakes (Amsterdam time)."""
     if not 0 <= weekday <= 6:
         raise AvailabilityError("bad_weekday")
+    if mode not in (SlotMode.ONLINE, SlotMode.LOCATION):
+        raise AvailabilityError("bad_mode")
     if slot_minutes < 1 or capacity < 1:
         raise AvailabilityError("not_positive")
     check_window(starts, ends, slot_minutes)

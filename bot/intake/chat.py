@@ -200,7 +200,7 @@ def find_offered(
 
 def clean_name(text: str) -> str | None:
     """A plausible name, tidied; None when the text is not one."""
-    name = " ".join(text.split())
+    name = " ".join(text.split()).replace("\u2019", "'")  # phones type a curly apostrophe
     return name if _NAME.match(name) else None
 
 
