@@ -13,7 +13,7 @@ from functools import lru_cache
 from bot.texts import DEFAULT_LANGUAGE, SUPPORTED, Lang
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGE_NAMES", "SUPPORTED", "Lang", "detect_language",
-           "normalise_language"]  # fmt: skip
+           "marker_share", "normalise_language"]  # fmt: skip
 
 _WORD = re.compile(r"[a-zà-ÿ']+")
 
@@ -38,6 +38,7 @@ _MARKERS: dict[Lang, frozenset[str]] = {
         have has do does is there also still but so because if then to at about from
         this that here job work money loan interest appointment talk speak someone
         person human old year english dutch language welcome okay great sure
+        tell fix joke r ur pls plz thx wanna gonna lol
         """.split()  # noqa: SIM905
     ),
 }
@@ -63,6 +64,13 @@ def normalise_language(value: object) -> Lang | None:
         return LANGUAGE_NAMES[word]
     primary = word.split("-", 1)[0]
     return "nl" if primary == "nl" else "en" if primary == "en" else None
+
+
+def marker_share(words: list[str]) -> float:
+    """The share of `words` that are clear Dutch or English marker words (0 when none)."""
+    if not words:
+        return 0.0
+    return sum(any(w in markers for markers in _MARKERS.values()) for w in words) / len(words)
 
 
 def _marker_scores(words: list[str]) -> dict[Lang, int]:
@@ -100,6 +108,8 @@ def detect_language(text: str, *, current: str | None = None, hint: str | None =
         # A single marker word against the current language is not enough in a long message.
         if margin >= 2 or len(words) <= 3 or leader == fallback:
             return leader
+        # One marker against the current language: the detector decides, else the marker.
+        return (_statistical_guess(text) if len(words) >= 3 else None) or leader
     if len(words) >= 3:
         return _statistical_guess(text) or fallback
     return fallback

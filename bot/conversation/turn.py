@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.language import Lang, detect_language, normalise_language
+from bot.conversation.other_languages import other_languages, recognise
 from bot.conversation.rasa import Rasa, RasaUnavailableError
 from bot.db.models import Conversation
 from bot.db.repositories import conversations as repo
@@ -22,7 +23,7 @@ MAX_TEXT_LENGTH = 2000
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
 _VOWELS = re.compile(r"[aeiouyàáâäèéêëìíîïòóôöùúûü]")
 _CONSONANTS = re.compile(r"[^aeiouyàáâäèéêëìíîïòóôöùúûü]{5,}")
-OUT_OF_SCOPE = "/out_of_scope"
+GIBBERISH = "/gibberish"  # keyboard mashing: "say it differently", not "only the training"
 
 
 class TurnRefusedError(Exception):
@@ -113,6 +114,8 @@ class ConversationService:
             key = "edited_message" if message.unsupported == "edited" else "unsupported_message"
             reply = OutboundMessage(text=say(key, language))
             return Turn(message, language, text=None, replies=(reply,))
+        if not handed_off and (other := _in_other_language(message)) is not None:
+            return Turn(message, language, text=None, replies=(other,))
         text = _rasa_text(session, found, message, language, literal=handed_off)
         return Turn(message, language, text=text, handed_off=handed_off)
 
@@ -177,6 +180,19 @@ class ConversationService:
         await self._rasa.append_events(message.conversation_id, [event])
 
 
+def _in_other_language(message: InboundMessage) -> OutboundMessage | None:
+    """The answer to typed text in a language Tekkie does not speak, in that language."""
+    if message.text is None or message.command or message.payload or message.button_ref:
+        return None
+    code = recognise(message.text)
+    if code is None:
+        return None
+    log.info("conversation.other_language", language=code, channel=message.channel)
+    both = f"{say('other_language', 'nl')}\n{say('other_language', 'en')}"
+    person = Button(say("talk_to_person_button", "en"), "/talk_to_person")
+    return OutboundMessage(text=f"{other_languages()[code].text}\n\n{both}", buttons=(person,))
+
+
 def _rasa_text(
     session: Session, found: Conversation | None, message: InboundMessage, language: Lang, *,
     literal: bool,
@@ -203,7 +219,7 @@ def _rasa_text(
         buttons = repo.last_turn_buttons(session, conversation=found)
         if choice := _numbered_choice(buttons, text):
             return choice
-    return OUT_OF_SCOPE if looks_like_mashing(text) else text
+    return GIBBERISH if looks_like_mashing(text) else text
 
 
 def _offered_payload(session: Session, found: Conversation, message: InboundMessage) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware import Middleware
 from telegram import Bot, Update
 
+from bot.conversation import other_languages
 from bot.conversation.inbound import Deliver, InboundPipeline
 from bot.conversation.spool import InboundSpool
 from bot.conversation.turn import ConversationService
@@ -123,6 +124,7 @@ def check_content() -> None:
     content()
     assessment()
     dashboard_texts()
+    other_languages.warm_up()
 
 
 async def retry_inbound(pipeline: InboundPipeline, interval: float) -> None:

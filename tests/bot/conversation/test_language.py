@@ -32,6 +32,11 @@ def test_unclear_messages_keep_the_conversation_language(text: str, current: str
     assert detect_language(text, current=current) == current
 
 
+@pytest.mark.parametrize("text", ["tell me a joke", "r u a bot", "help me fix my python code"])
+def test_short_english_chat_is_english_even_in_a_dutch_conversation(text: str) -> None:
+    assert detect_language(text, current="nl") == "en"
+
+
 def test_a_single_english_word_in_dutch_does_not_switch_a_long_message() -> None:
     assert detect_language("ik wil graag meer weten over de opleiding data", current="nl") == "nl"
     assert detect_language("kan ik een laptop lenen voor de training", current="en") == "nl"

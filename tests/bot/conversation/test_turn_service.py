@@ -169,3 +169,14 @@ async def test_an_empty_answer_from_rasa_is_an_apology_unless_it_paused(
     assert "sorry" in (await service.handle(web("hoi")))[0].text.lower()
     rasa.reply = RasaReply([], paused=True)
     assert await service.handle(web("ik wil een mens spreken")) == []
+
+
+async def test_another_language_is_answered_in_it_without_rasa_and_offers_a_person(
+    service: ConversationService, rasa: StandInRasa
+) -> None:
+    (reply,) = await service.handle(web("Merhaba, yazılım eğitimi hakkında bilgi almak istiyorum"))  # noqa: RUF001
+    assert reply.text.startswith("Merhaba! Ben Tekkie")
+    assert "Ik spreek Nederlands en Engels." in reply.text
+    assert rasa.texts == []  # Rasa would have guessed a Dutch intent
+    await service.handle(web(payload="/talk_to_person"))  # the offered button works
+    assert rasa.texts == ["/talk_to_person"]
