@@ -19,6 +19,7 @@ INTERRUPTIONS = frozenset(
         "menu", "goodbye", "cancel_intake", "reschedule_intake", "delete_my_data",
         "what_do_you_know", "switch_language", "ask_track_work", "ask_track_salary",
         "ask_track_training", "ask_track_requirements", "ask_track_jobs", "concern", "support",
+        "fact",
     }
 )  # fmt: skip
 

@@ -6,6 +6,7 @@ variants must use the same {placeholders}, so a typo stops Tekkie at start-up, n
 
 from __future__ import annotations
 
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,21 @@ MESSAGES_FILE = PROJECT_ROOT / "dialogues" / "content" / "messages.yml"
 
 class ContentError(ValueError):
     """A content file is invalid; the message names the file and the field."""
+
+
+# A note to the writer, not a text for prospects: "TODO", "controleren voor publicatie", "[check]".
+EDITORIAL_NOTE = re.compile(
+    r"\b(todo|fixme|tbd|xxx+|lorem ipsum|nog (in)?vullen|nader te bepalen|"
+    r"controleren (voor|vóór) publicatie|check (this )?before publishing|to be confirmed|"
+    r"placeholder|invullen door)\b|\[\s*(check|controleer|noot|note|todo)",
+    re.IGNORECASE,
+)
+
+
+def editorial_note(text: str) -> str | None:
+    """The note to the writer in `text`, if there is one (prospects must never see it)."""
+    found = EDITORIAL_NOTE.search(text)
+    return found.group(0) if found else None
 
 
 def _placeholders(text: str) -> set[str]:
@@ -50,6 +66,10 @@ def load_messages(path: Path = MESSAGES_FILE) -> dict[str, dict[Lang, str]]:
             text = variants.get(language)
             if not isinstance(text, str) or not text.strip():
                 raise ContentError(f"{path}: messages.{key}.{language} is missing or empty")
+            if note := editorial_note(text):
+                raise ContentError(
+                    f"{path}: messages.{key}.{language}: a note ({note!r}) is not a text"
+                )
             texts[language] = text.strip()
         if _placeholders(texts["nl"]) != _placeholders(texts["en"]):
             raise ContentError(f"{path}: messages.{key}: nl and en use different placeholders")

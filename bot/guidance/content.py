@@ -1,4 +1,4 @@
-"""Staff-editable content (dialogues/content/*.yml): tracks, concerns and support options.
+"""Staff-editable content (dialogues/content/*.yml): tracks, concerns, support, school facts.
 
 Every file is validated when Tekkie starts; an error names the file and the field, e.g.
 "tracks.yml: tracks.2.salary.starter: max must be above min".
@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Literal, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.settings import PROJECT_ROOT
-from bot.texts import ContentError
+from bot.texts import ContentError, editorial_note
 
 CONTENT_DIR = PROJECT_ROOT / "dialogues" / "content"
 MAX_TEXT = 450  # one WhatsApp screen
@@ -33,6 +33,14 @@ class Text(Strict):
 
     nl: str = Field(min_length=1, max_length=MAX_TEXT)
     en: str = Field(min_length=1, max_length=MAX_TEXT)
+
+    @field_validator("nl", "en")
+    @classmethod
+    def _final(cls, text: str) -> str:
+        """A prospect reads every word: a note to the writer stops the start-up."""
+        if note := editorial_note(text):
+            raise ValueError(f"a note ({note!r}) is not a text for prospects")
+        return text
 
     def get(self, language: str) -> str:
         """The text in `language` (Dutch unless English)."""
@@ -65,6 +73,14 @@ class Salary(Strict):
     starter: Range
     experienced: Range
     source: str = Field(min_length=3)
+
+    @field_validator("source")
+    @classmethod
+    def _final(cls, source: str) -> str:
+        """The source is shown to prospects too: no note to the writer in it."""
+        if note := editorial_note(source):
+            raise ValueError(f"a note ({note!r}) is not a text for prospects")
+        return source
 
 
 class Training(Strict):
@@ -185,12 +201,33 @@ class Support(Strict):
         return [o for o in self.options if wanted.intersection(o.needs)]
 
 
+class Fact(Strict):
+    """A fact about the school prospects ask about (where, when, what you get)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    question: Text
+    answer: Text
+
+
+class School(Strict):
+    """The file school.yml."""
+
+    version: int
+    facts: list[Fact] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        _check_unique([f.id for f in self.facts], "fact id")
+        return self
+
+
 class Content(Strict):
     """All content, validated."""
 
     tracks: Tracks
     concerns: Concerns
     support: Support
+    school: School
 
     def track(self, track_id: str) -> Track:
         """The track with this id."""
@@ -225,6 +262,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         tracks=_load(directory / "tracks.yml", Tracks),
         concerns=_load(directory / "concerns.yml", Concerns),
         support=_load(directory / "support.yml", Support),
+        school=_load(directory / "school.yml", School),
     )
 
 

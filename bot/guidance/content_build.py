@@ -19,7 +19,7 @@ from bot.settings import PROJECT_ROOT
 ANSWERS_FILE = PROJECT_ROOT / "dialogues" / "domain" / "answers.yml"
 HEADER = (
     "# GENERATED from dialogues/content/ by `tekkie train` (bot/content_build.py): do not edit.\n"
-    "# Change the texts in dialogues/content/concerns.yml and support.yml instead.\n"
+    "# Change the texts in dialogues/content/concerns.yml, support.yml and school.yml instead.\n"
 )
 EN = [{"type": "slot", "name": "language", "value": "en"}]
 
@@ -39,13 +39,15 @@ def support_text(option: Any, language: str) -> str:
 
 
 def responses(content: Content) -> dict[str, list[dict[str, Any]]]:
-    """utter_concern/<id> and utter_support/<id>, Dutch default and English variant."""
+    """utter_concern/, utter_support/ and utter_fact/<id>: Dutch default, English variant."""
     result: dict[str, list[dict[str, Any]]] = {}
     for concern in content.concerns.concerns:
         result[f"utter_concern/{concern.id}"] = _variants(concern.answer)
     for option in content.support.options:
         texts = {lang: support_text(option, lang) for lang in ("nl", "en")}
         result[f"utter_support/{option.id}"] = _variants(texts)
+    for fact in content.school.facts:
+        result[f"utter_fact/{fact.id}"] = _variants(fact.answer)
     return result
 
 

@@ -9,7 +9,7 @@ SALARY_NOTE = (
     "Bedragen zijn bruto per maand, bij een volledige werkweek (36 tot 40 uur). Het zijn "
     "indicaties, geen belofte. Je salaris hangt af van de werkgever, de regio en je ervaring."
 )
-SOURCE = "Nationale Beroepengids / Loonwijzer.nl, 2025 (indicatief, controleren voor publicatie)"
+SOURCE = "Nationale Beroepengids / Loonwijzer.nl, 2025 (indicatief)"
 TRACKS = [
     ("Programmeur", "programmer"), ("Data-analist", "data_analyst"),
     ("Growth hacker", "growth_hacker"), ("UX-designer", "ux_designer"),
@@ -74,7 +74,7 @@ async def test_a_follow_up_question_is_about_the_track_asked_before() -> None:
     assert said == [
         (
             "The UX designer training takes about 5 months, 16 hours a week. Mixed: online "
-            "lessons plus one day a week on location in Amsterdam or Rotterdam. There is also "
+            "lessons plus one day a week on our campus in Utrecht. There is also "
             "an evening group.",
             buttons(
                 ("💼 The work", '/ask_track_work{"track": "ux_designer"}'),

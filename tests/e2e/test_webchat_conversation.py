@@ -122,6 +122,36 @@ def test_fallback_is_friendly_and_offers_the_menu(
     assert payloads(fallback) == MENU
 
 
+@pytest.mark.parametrize(
+    ("request_text", "decline"),
+    [
+        ("maak een rijmpje over mijn buurvrouw", "Ik help alleen met vragen over de opleiding"),
+        ("write a rap song about my dog please", "I only help with questions about the training"),
+    ],
+)
+def test_a_request_outside_the_schools_business_is_declined_kindly(
+    stack: Stack, sender: str, request_text: str, decline: str
+) -> None:
+    (reply,) = stack.say(sender, text=request_text)
+    assert decline in reply["text"]
+    assert payloads(reply) == MENU
+
+
+def test_school_facts_are_answered_from_the_content(stack: Stack, sender: str) -> None:
+    stack.say(sender, text="hoi")
+    (where,) = stack.say(sender, text="op welke plek staat jullie gebouw?")
+    assert "Stationsplein" in where["text"]
+    (intake,) = stack.say(sender, text="wat betekent dat woord intake eigenlijk?")
+    assert "gratis eerste gesprek" in intake["text"]  # explained, not a booking started
+
+
+def test_a_message_in_turkish_is_answered_in_turkish(stack: Stack, sender: str) -> None:
+    text = "Merhaba, bu kurs hakk\u0131nda daha fazla bilgi alabilir miyim?"
+    (reply,) = stack.say(sender, text=text)
+    assert reply["text"].startswith("Merhaba! Ben Tekkie")
+    assert [b["payload"] for b in reply["buttons"]] == ["/talk_to_person"]
+
+
 def test_a_button_payload_is_accepted_only_after_it_was_offered(stack: Stack, sender: str) -> None:
     refused = stack.send(sender, payload="/book_intake", locale="en-GB")
     assert refused.status_code == 409

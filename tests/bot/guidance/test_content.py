@@ -22,10 +22,22 @@ def test_the_shipped_content_is_valid_and_complete() -> None:
     assert "rente" in loan.name.nl.lower()
     assert "no_interest" in loan.needs
     assert load_messages()["booked"]["en"]
+    facts = {f.id: f for f in content.school.facts}
+    assert {"address", "start_dates", "certificate", "class_size", "what_is_intake"} <= set(facts)
+    assert "Utrecht" in facts["address"].answer.nl  # the campus the demo slots name
+    assert "gratis eerste gesprek" in facts["what_is_intake"].answer.nl  # "intake" explained
+
+
+def test_the_campus_is_the_same_everywhere_a_prospect_reads_it() -> None:
+    content = load_content()
+    places = [t.training.format.nl for t in content.tracks.tracks]
+    assert all("Utrecht" in p for p in places if "locatie" in p or "campus" in p)
+    for other_city in ("Amsterdam", "Rotterdam"):
+        assert all(other_city not in p for p in places)
 
 
 def copy_content(tmp_path: Path) -> Path:
-    for name in ("tracks.yml", "concerns.yml", "support.yml"):
+    for name in ("tracks.yml", "concerns.yml", "support.yml", "school.yml"):
         (tmp_path / name).write_text((CONTENT_DIR / name).read_text(encoding="utf-8"))
     return tmp_path
 
@@ -46,6 +58,19 @@ def copy_content(tmp_path: Path) -> Path:
             '      en: "Software developer"',
             '      fr: "Développeur"',
             "tracks.yml: tracks.0.name.en: Field required",
+        ),
+        ("school.yml", "  - id: address", "  - id: class_size", "'class_size' appears twice"),
+        (
+            "tracks.yml",
+            "2025 (indicatief)",
+            "2025 (indicatief, controleren voor publicatie)",
+            "tracks.yml: tracks.0.salary.source: Value error, a note",
+        ),
+        (
+            "school.yml",
+            '      nl: "Waar zitten jullie?"',
+            '      nl: "Waar zitten jullie? (controleren voor publicatie)"',
+            "school.yml: facts.0.question.nl: Value error, a note ('controleren voor publicatie')",
         ),
     ],
 )
@@ -68,4 +93,7 @@ def test_messages_with_a_missing_language_or_placeholder_are_refused(tmp_path: P
         load_messages(broken)
     broken.write_text("messages:\n  yes:\n    nl: Ja\n    en: Yes\n")
     with pytest.raises(ContentError, match="must be text"):
+        load_messages(broken)
+    broken.write_text("messages:\n  hi:\n    nl: Hoi [check datum]\n    en: Hi\n")
+    with pytest.raises(ContentError, match=r"a note \('\[check'\) is not a text"):
         load_messages(broken)
