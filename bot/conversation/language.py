@@ -28,6 +28,7 @@ _MARKERS: dict[Lang, frozenset[str]] = {
         bent heb hebt heeft zijn er ook nog maar dus omdat als dan naar bij uit om te
         toch hier daar opleiding baan werk geld lening rente afspraak praten spreken
         iemand mens oud jaar nederlands engels duits taal welkom oké prima lekker
+        en dat dit deze die zo nu al heel veel echt bruto netto weet
         """.split()  # noqa: SIM905 - a word list is easier to edit as text
     ),
     "en": frozenset(

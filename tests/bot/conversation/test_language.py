@@ -14,6 +14,7 @@ from bot.conversation.language import detect_language, normalise_language
         ("is er een lening zonder rente", "nl"),
         ("kan ik met iemand praten", "nl"),
         ("bedankt", "nl"),
+        ("is dat bruto of netto?", "nl"),  # "is" and "of" are Dutch words too
         ("hello", "en"),
         ("hi there", "en"),
         ("I don't own a laptop", "en"),
