@@ -125,7 +125,8 @@ def test_fallback_is_friendly_and_offers_the_menu(
 @pytest.mark.parametrize(
     ("request_text", "decline"),
     [
-        ("maak een rijmpje over mijn buurvrouw", "Ik help alleen met vragen over de opleiding"),
+        # How well such requests are recognised is measured by `make eval`; this is the path.
+        ("kun je een mop vertellen?", "Ik help alleen met vragen over de opleiding"),
         ("write a rap song about my dog please", "I only help with questions about the training"),
     ],
 )
