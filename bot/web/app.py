@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from telegram import Bot, Update
 
 from bot.conversation import other_languages
-from bot.conversation.inbound import Deliver, InboundPipeline
+from bot.conversation.inbound import InboundPipeline
 from bot.conversation.spool import InboundSpool
 from bot.conversation.turn import ConversationService
 from bot.db import migrate
@@ -66,10 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.conversations = ConversationService(sessions=sessions, rasa=rasa)
         bot = await telegram.start_bot(settings)
         app.state.telegram_bot = bot
-        app.state.outbox_worker = worker = OutboxWorker(
-            sessions, build_senders(settings, sessions, telegram_bot=bot)
-        )
-        app.state.deliver = deliver = delivering_now(worker)  # the dashboard's staff replies too
+        worker = OutboxWorker(sessions, build_senders(settings, sessions, telegram_bot=bot))
+        # Just-enqueued messages go out at once: a turn's replies, the dashboard's staff replies.
+        app.state.deliver = deliver = worker.deliver_now
         redis_client = make_redis(settings.redis_url) if settings.redis_url else None
         app.state.redis = redis_client
         app.state.pipeline = pipeline = InboundPipeline(
@@ -135,15 +134,6 @@ async def retry_inbound(pipeline: InboundPipeline, interval: float) -> None:
         except Exception:  # a database hiccup must not stop the retries for good
             log.exception("inbound.retry_error")
         await anyio.sleep(interval)
-
-
-def delivering_now(worker: OutboxWorker) -> Deliver:
-    """Deliver just-enqueued outbox ids right away, in order (a turn's replies, staff replies)."""
-
-    async def deliver(ids: list[int]) -> None:
-        await worker.deliver_now(ids)
-
-    return deliver
 
 
 async def receive_polled_telegram(bot: Bot, pipeline: InboundPipeline) -> None:

@@ -51,16 +51,8 @@ def _flash(request: Request, staff: StaffUser) -> str | None:
 
 def _deliver(request: Request) -> Deliver:
     """How to send just-enqueued outbox messages now (the outbox worker would retry them)."""
-    deliver: Deliver | None = getattr(request.app.state, "deliver", None)
-    if deliver is not None:
-        return deliver
-    worker = getattr(request.app.state, "outbox_worker", None)
-
-    async def deliver_now(ids: list[int]) -> None:
-        if worker is not None:
-            await worker.deliver_now(ids)
-
-    return deliver_now
+    deliver: Deliver = request.app.state.deliver
+    return deliver
 
 
 @router.get("/handoffs", response_class=HTMLResponse)
