@@ -38,6 +38,21 @@ class Sender(Protocol):
         """Deliver or raise; return the channel's id for the message when it gives one."""
 
 
+class BlockingSender:
+    """A sender whose client blocks (SMTP, Twilio's, a database, a file).
+
+    `send_blocking` runs in a worker thread, so the event loop never waits for it.
+    """
+
+    async def send(self, message: OutboxMessage) -> str | None:
+        """Deliver in a worker thread; see `send_blocking`."""
+        return await anyio.to_thread.run_sync(self.send_blocking, message)
+
+    def send_blocking(self, message: OutboxMessage) -> str | None:
+        """Deliver or raise; return the channel's id for the message when it gives one."""
+        raise NotImplementedError
+
+
 class UnsendableError(Exception):
     """The channel can never deliver this message (retrying would not help)."""
 
@@ -205,9 +220,7 @@ class OutboxWorker:
                 claimed = claim_due(session, now=now, limit=limit)
             else:
                 claimed = claim_ids(session, ids=ids, now=now)
-            session.flush()
-            for message in claimed:
-                session.refresh(message)
+            session.flush()  # the lease is written before the copies leave the session
             session.expunge_all()
         return claimed
 

@@ -7,13 +7,12 @@ import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-import anyio
-
 from bot.db.models import OutboxMessage
+from bot.outbox import BlockingSender
 from bot.settings import Settings
 
 
-class StaffEmailSender:
+class StaffEmailSender(BlockingSender):
     """Staff notices by e-mail (SMTP, STARTTLS and login when configured).
 
     STARTTLS checks the server's certificate and host name against the system's trusted
@@ -24,12 +23,7 @@ class StaffEmailSender:
         self._settings = settings
         self._to_recipient = to_recipient
 
-    async def send(self, message: OutboxMessage) -> str | None:
-        """Send the notice by e-mail."""
-        # blocking I/O: in a worker thread, not on the event loop
-        return await anyio.to_thread.run_sync(self._send_blocking, message)
-
-    def _send_blocking(self, message: OutboxMessage) -> str | None:
+    def send_blocking(self, message: OutboxMessage) -> str | None:
         """Send the notice by e-mail; the first line of its text is the subject.
 
         It goes to every address in STAFF_EMAILS, or with `to_recipient` to the message's

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 
 from bot.db.models import OutboxMessage
-from bot.outbox import Sender
+from bot.outbox import BlockingSender, Sender
 from bot.settings import Settings
 from integrations.mail import StaffEmailSender
 from integrations.rasa_tracker_store import TrackerEraser
@@ -23,18 +22,13 @@ log = structlog.get_logger(__name__)
 ACCOUNT_EMAIL_CHANNEL = "account_email"
 
 
-class LogStaffNotifier:
+class LogStaffNotifier(BlockingSender):
     """Staff notifications for the embedded default: the log and var/staff-notifications.log."""
 
     def __init__(self, log_file: Path) -> None:
         self._log_file = log_file
 
-    async def send(self, message: OutboxMessage) -> str | None:
-        """Write the notification to the log and the staff log file."""
-        # blocking I/O: in a worker thread, not on the event loop
-        return await anyio.to_thread.run_sync(self._send_blocking, message)
-
-    def _send_blocking(self, message: OutboxMessage) -> str | None:
+    def send_blocking(self, message: OutboxMessage) -> str | None:
         """Write the notification where staff (or the developer) can read it."""
         text = str(message.payload.get("text", ""))
         log.info("staff.notification", kind=message.kind, staff_id=message.recipient, text=text)

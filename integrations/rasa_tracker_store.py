@@ -5,25 +5,20 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
-import anyio
 import redis
 
 from bot.db.models import OutboxMessage
+from bot.outbox import BlockingSender
 from bot.settings import Settings
 
 
-class TrackerEraser:
+class TrackerEraser(BlockingSender):
     """Removes a conversation from Rasa's tracker store (after the turn that asked for it)."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def send(self, message: OutboxMessage) -> str | None:
-        """Delete the conversation's events from Rasa's tracker store."""
-        # blocking I/O: in a worker thread, not on the event loop
-        return await anyio.to_thread.run_sync(self._send_blocking, message)
-
-    def _send_blocking(self, message: OutboxMessage) -> str | None:
+    def send_blocking(self, message: OutboxMessage) -> str | None:
         """Delete the conversation's events from Redis or from Rasa's SQLite file."""
         sender_id = message.recipient
         if self._settings.redis_url:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Self
 
-import anyio
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import OutboxMessage
 from bot.db.repositories import webchat_inbox
 from bot.messages import InboundMessage, OutboundMessage
+from bot.outbox import BlockingSender
 
 CHANNEL = "webchat"
 SENDER_ID = r"^[A-Za-z0-9_.:-]+$"
@@ -76,18 +76,13 @@ class WebchatResponse(BaseModel):
         )
 
 
-class WebchatInboxSender:
+class WebchatInboxSender(BlockingSender):
     """Delivers to the web chat: the page fetches the message from its inbox."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    async def send(self, message: OutboxMessage) -> str | None:
-        """Put the message in the visitor's inbox."""
-        # blocking I/O: in a worker thread, not on the event loop
-        return await anyio.to_thread.run_sync(self._send_blocking, message)
-
-    def _send_blocking(self, message: OutboxMessage) -> str | None:
+    def send_blocking(self, message: OutboxMessage) -> str | None:
         """Put the message in the visitor's inbox."""
         payload = {"text": message.payload.get("text", ""), "buttons": message.payload.get(
             "buttons", [])}  # fmt: skip

@@ -14,7 +14,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import anyio
 import phonenumbers
 from sqlalchemy.orm import Session, sessionmaker
 from twilio.http.http_client import TwilioHttpClient
@@ -25,7 +24,7 @@ from twilio.rest import Client
 from bot.db.models import OutboxMessage, utcnow
 from bot.db.repositories import conversations
 from bot.messages import InboundMessage, OutboundMessage, button_ref
-from bot.outbox import UnsendableError
+from bot.outbox import BlockingSender, UnsendableError
 from bot.settings import Settings
 
 CHANNEL = "whatsapp"
@@ -155,7 +154,7 @@ def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
     return [*parts, rest] if rest else parts
 
 
-class WhatsAppSender:
+class WhatsAppSender(BlockingSender):
     """Outbox sender for WhatsApp: templates, numbered options, the 24-hour window."""
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
@@ -163,12 +162,7 @@ class WhatsAppSender:
         self._sessions = sessions
         self._client = make_client(settings)
 
-    async def send(self, message: OutboxMessage) -> str | None:
-        """Deliver one reply, confirmation or reminder; return Twilio's MessageSid."""
-        # blocking I/O: in a worker thread, not on the event loop
-        return await anyio.to_thread.run_sync(self._send_blocking, message)
-
-    def _send_blocking(self, message: OutboxMessage) -> str | None:
+    def send_blocking(self, message: OutboxMessage) -> str | None:
         """Deliver one reply, confirmation or reminder; return Twilio's MessageSid."""
         reply = OutboundMessage.from_payload(message.payload)
         common = {
