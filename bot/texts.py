@@ -42,6 +42,13 @@ def editorial_note(text: str) -> str | None:
     return found.group(0) if found else None
 
 
+def without_note(text: str) -> str:
+    """`text` itself, or ValueError when it holds a note to the writer (a pydantic validator)."""
+    if note := editorial_note(text):
+        raise ValueError(f"a note ({note!r}) is not a text for prospects")
+    return text
+
+
 def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 

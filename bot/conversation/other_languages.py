@@ -15,14 +15,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from bot.conversation.language import marker_share
 from bot.settings import PROJECT_ROOT
-from bot.texts import ContentError, editorial_note
+from bot.texts import ContentError, without_note
 
 LANGUAGES_FILE = PROJECT_ROOT / "dialogues" / "content" / "other_languages.yml"
 _MIN_WORDS_LATIN = 3
@@ -43,7 +43,7 @@ class _Entry(BaseModel):
 
     code: str = Field(pattern=r"^[a-z]{2}$")
     name: dict[str, str]
-    text: str = Field(min_length=1, max_length=450)
+    text: Annotated[str, AfterValidator(without_note)] = Field(min_length=1, max_length=450)
 
 
 class _File(BaseModel):
@@ -74,8 +74,6 @@ def load_languages(path: Path = LANGUAGES_FILE) -> dict[str, OtherLanguage]:
     for entry in parsed.languages:
         if {"nl", "en"} - entry.name.keys():
             raise ContentError(f"{path.name}: {entry.code}: name needs nl and en")
-        if note := editorial_note(entry.text):
-            raise ContentError(f"{path.name}: {entry.code}: a note ({note!r}) is not a text")
         found[entry.code] = OtherLanguage(
             entry.code, entry.name["nl"], entry.name["en"], entry.text
         )

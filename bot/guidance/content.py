@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self, TypeVar
+from typing import Annotated, Literal, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.settings import PROJECT_ROOT
-from bot.texts import ContentError, editorial_note
+from bot.texts import ContentError, without_note
 
 CONTENT_DIR = PROJECT_ROOT / "dialogues" / "content"
 MAX_TEXT = 450  # one WhatsApp screen
 M = TypeVar("M", bound=BaseModel)
+# Prospects read every word: a note to the writer in a text stops the start-up.
+ProspectText = Annotated[str, AfterValidator(without_note)]
 Need = Literal["laptop", "travel", "income", "no_interest", "benefit", "costs"]
 
 
@@ -31,16 +33,8 @@ class Strict(BaseModel):
 class Text(Strict):
     """A text in both languages."""
 
-    nl: str = Field(min_length=1, max_length=MAX_TEXT)
-    en: str = Field(min_length=1, max_length=MAX_TEXT)
-
-    @field_validator("nl", "en")
-    @classmethod
-    def _final(cls, text: str) -> str:
-        """A prospect reads every word: a note to the writer stops the start-up."""
-        if note := editorial_note(text):
-            raise ValueError(f"a note ({note!r}) is not a text for prospects")
-        return text
+    nl: ProspectText = Field(min_length=1, max_length=MAX_TEXT)
+    en: ProspectText = Field(min_length=1, max_length=MAX_TEXT)
 
     def get(self, language: str) -> str:
         """The text in `language` (Dutch unless English)."""
@@ -72,15 +66,7 @@ class Salary(Strict):
 
     starter: Range
     experienced: Range
-    source: str = Field(min_length=3)
-
-    @field_validator("source")
-    @classmethod
-    def _final(cls, source: str) -> str:
-        """The source is shown to prospects too: no note to the writer in it."""
-        if note := editorial_note(source):
-            raise ValueError(f"a note ({note!r}) is not a text for prospects")
-        return source
+    source: ProspectText = Field(min_length=3)  # shown to prospects with the pay
 
 
 class Training(Strict):
