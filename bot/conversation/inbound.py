@@ -60,6 +60,13 @@ class Taken:
     attempts: int
     turn: Turn | Exception
 
+    @property
+    def language(self) -> str:
+        """The language to apologise in: the turn's, else guessed from the message."""
+        if isinstance(self.turn, Turn):
+            return self.turn.language
+        return detect_language(self.message.text or "", hint=self.message.locale)
+
 
 class InboundPipeline:
     """Stores channel messages, handles each once, in order, and sends the replies."""
@@ -166,11 +173,8 @@ class InboundPipeline:
             log.warning("inbound.lock_unavailable", channel=channel, exc_info=True)
             taken = await anyio.to_thread.run_sync(self._begin, channel, channel_user_id)
             if taken is not None:
-                language = getattr(taken.turn, "language", None) or detect_language(
-                    taken.message.text or "", hint=taken.message.locale
-                )
                 ids = await anyio.to_thread.run_sync(
-                    self._postpone, taken.item_id, taken.message, say("delayed", language),
+                    self._postpone, taken.item_id, taken.message, say("delayed", taken.language),
                     taken.attempts,
                 )  # fmt: skip
                 await self._deliver(ids)
@@ -240,8 +244,7 @@ class InboundPipeline:
             if attempts + 1 < MAX_ATTEMPTS:
                 await anyio.to_thread.run_sync(self._postpone, item_id, message, "", attempts)
                 return False
-            language = detect_language(message.text or "", hint=message.locale)
-            sorry = [OutboundMessage(text=say("no_reply", language))]
+            sorry = [OutboundMessage(text=say("no_reply", taken.language))]
             failure = f"{type(error).__name__}: {error}"
             ids = await anyio.to_thread.run_sync(
                 self._finish, item_id, message, sorry, None, failure
