@@ -12,6 +12,15 @@ import os
 import sys
 
 
+def rasa_argv(arguments: list[str], token: str) -> list[str]:
+    """Rasa's command line with the token added.
+
+    The token goes in as `--auth-token=<token>`, in one piece: a generated token may start
+    with "-" (`secrets.token_urlsafe`), and argparse reads a separate "-abc" as an option.
+    """
+    return ["rasa", *arguments, f"--auth-token={token}"]
+
+
 def main() -> None:
     """Run `rasa <arguments>` with `--auth-token $TEKKIE_RASA_TOKEN` added."""
     token = os.environ.get("TEKKIE_RASA_TOKEN", "")
@@ -19,7 +28,7 @@ def main() -> None:
         sys.exit("TEKKIE_RASA_TOKEN is not set: Rasa's API must not run without its token")
     from rasa.__main__ import main as rasa_main  # noqa: PLC0415 - only in Rasa's venv
 
-    sys.argv = ["rasa", *sys.argv[1:], "--auth-token", token]
+    sys.argv = rasa_argv(sys.argv[1:], token)
     rasa_main()
 
 
