@@ -65,8 +65,9 @@ lock: ## re-resolve requirements/app.lock from pyproject.toml
 
 lock-rasa: ## re-resolve requirements/rasa.lock
 	rm -rf /tmp/tekkie-lock-rasa && $$(scripts/find-python rasa) -m venv /tmp/tekkie-lock-rasa
-	/tmp/tekkie-lock-rasa/bin/pip install $(PIP_QUIET) 'setuptools<71' rasa==3.6.21
-	{ head -2 requirements/rasa.lock; echo "setuptools==70.3.0"; \
+	/tmp/tekkie-lock-rasa/bin/pip install $(PIP_QUIET) 'setuptools<71' rasa==3.6.21 \
+	  rank-bm25 rapidfuzz snowballstemmer  # for integrations/rasa_retrieval.py
+	{ head -3 requirements/rasa.lock; echo "setuptools==70.3.0"; \
 	  /tmp/tekkie-lock-rasa/bin/pip freeze; } > requirements/rasa.lock.new && mv requirements/rasa.lock.new requirements/rasa.lock
 
 clean: ## remove the virtual environments, models and local data

@@ -2,9 +2,11 @@
 
 A track named in the message ("wat is een growth hacker?", "tell me about ux design") is a
 question about that track, whatever else NLU made of it, so it gets the track's answer. A
-request outside the school's business gets "I only help with questions about the training";
-anything else gets "I'm not sure" with the offer of a colleague and the menu, and is logged
-for staff (event `understanding.unsure`), so questions Tekkie cannot answer yet are seen.
+request outside the school's business gets "I only help with questions about the training".
+A close call asks "Bedoel je ...?" with up to three questions prospects once asked and
+"Iets anders" (Rasa's two-stage fallback); nothing close, or "Iets anders", gets "I'm not sure"
+with the offer of a colleague and the menu, and is logged for staff (event
+`understanding.unsure`), so questions Tekkie cannot answer yet are seen.
 """
 
 from __future__ import annotations
@@ -16,9 +18,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, intent, language
-from bot.guidance.answers import track_answer
+from actions.common import INTERRUPTIONS, button, intent, language
+from bot.conversation.language import detect_language
+from bot.guidance.answers import ASPECTS, track_answer
 from bot.guidance.content import content
+from bot.texts import say
+from bot.understanding.choices import SOMETHING_ELSE, choices
+
+# Questions worth offering as "Bedoel je ...?"; not the menu, a greeting or "ja".
+OFFERABLE = (INTERRUPTIONS | {"book_intake"}) - {
+    "menu", "goodbye", "talk_to_person", "switch_language", "bot_challenge",
+}  # fmt: skip
+TRACK_QUESTIONS = frozenset(ASPECTS) - {"ask_careers"}
 
 log = structlog.get_logger(__name__)
 
@@ -35,18 +46,49 @@ class ActionUnsure(Action):
     ) -> list[dict[str, Any]]:
         """Answer the named track, decline off-topic requests, or say honestly it is unsure."""
         lang = language(tracker)
+        parse = tracker.latest_message or {}
+        offered = [] if intent(tracker) == SOMETHING_ELSE[1:] else choices(
+            parse, offerable=OFFERABLE,
+            in_language=lambda example: detect_language(example, current=lang) == lang,
+        )  # fmt: skip
         track = next(tracker.get_latest_entity_values("track"), None)
-        if track is not None:
-            for reply in track_answer(
-                content(), intent="ask_track_work", track_id=track, language=lang
-            ):
+        closest = _closest_question(parse)
+        if track is not None and (not offered or closest in TRACK_QUESTIONS):
+            # "wat verdient een growth hacker" that NLU was unsure of: about that track
+            aspect = closest if closest in TRACK_QUESTIONS else "ask_track_work"
+            for reply in track_answer(content(), intent=aspect, track_id=track, language=lang):
                 buttons = [button(title, payload) for title, payload in reply.buttons]
                 dispatcher.utter_message(text=reply.text, buttons=buttons)
             return []
         if intent(tracker) == "out_of_scope":
             dispatcher.utter_message(response="utter_only_training")
             return []
-        text = (tracker.latest_message or {}).get("text") or ""
+        if offered:
+            buttons = [button(choice.title, choice.payload) for choice in offered]
+            buttons.append(button(say("something_else", lang), SOMETHING_ELSE))
+            dispatcher.utter_message(text=say("did_you_mean", lang), buttons=buttons)
+            return []
+        text = parse.get("text") or ""
+        if intent(tracker) == SOMETHING_ELSE[1:]:  # the message they meant is the one before
+            text = _previous_text(tracker) or text
         log.info("understanding.unsure", sender=tracker.sender_id, text=text[:300], language=lang)
         dispatcher.utter_message(response="utter_default")
         return []
+
+
+def _previous_text(tracker: Tracker) -> str | None:
+    """What the prospect typed before pressing "Iets anders"."""
+    texts = [
+        str(event.get("text") or "")
+        for event in tracker.events
+        if event.get("event") == "user" and not str(event.get("text") or "").startswith("/")
+    ]
+    return texts[-1] if texts else None
+
+
+def _closest_question(parse: dict[str, Any]) -> str | None:
+    """The intent ranked first once Rasa's own "nlu_fallback" is left out."""
+    for entry in parse.get("intent_ranking") or []:
+        if entry.get("name") != "nlu_fallback":
+            return str(entry.get("name"))
+    return None

@@ -17,6 +17,7 @@ from bot.db.repositories import conversations as repo
 from bot.db.repositories.leads import touch_lead
 from bot.messages import Button, InboundMessage, OutboundMessage
 from bot.texts import say
+from bot.understanding.choices import typed_answer
 
 log = structlog.get_logger(__name__)
 MAX_TEXT_LENGTH = 2000
@@ -215,9 +216,11 @@ def _rasa_text(
         raise TurnRefusedError("too_long", say("too_long", language, limit=MAX_TEXT_LENGTH))
     if literal:
         return text
-    if message.numbered_choices and found is not None:
+    if found is not None and found.last_buttons and (message.numbered_choices or len(text) < 40):
         buttons = repo.last_turn_buttons(session, conversation=found)
-        if choice := _numbered_choice(buttons, text):
+        if choice := typed_answer([(b.title, b.payload) for b in buttons], text):
+            return choice  # "ja" to "Bedoel je ...?": the question it offered first
+        if message.numbered_choices and (choice := _numbered_choice(buttons, text)):
             return choice
     return GIBBERISH if looks_like_mashing(text) else text
 

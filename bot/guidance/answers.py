@@ -89,6 +89,19 @@ def _about_one(content: Content, track: Track, aspect: Aspect, lang: str) -> lis
     return replies
 
 
+def _after_the_training(content: Content, lang: str) -> list[Reply]:
+    """A job after the training, no track named: the school's help to a job, then the tracks."""
+    route = next((fact for fact in content.school.facts if fact.id == "job_route"), None)
+    if route is None:
+        return _about_all(content, "jobs", lang)
+    ask = (
+        "Over welke opleiding wil je meer weten?"
+        if lang != "en"
+        else ("Which track would you like to know more about?")
+    )
+    return [Reply(f"{route.answer.get(lang)}\n{ask}", _track_buttons(content, "jobs", lang))]
+
+
 def _about_all(content: Content, aspect: Aspect, lang: str) -> list[Reply]:
     nl = lang != "en"
     tracks = content.tracks.tracks
@@ -125,6 +138,8 @@ def track_answer(
     """The answer to a track question; without a known track, an overview with buttons."""
     aspect = ASPECTS.get(intent, "overview")
     track = next((t for t in content.tracks.tracks if t.id == track_id), None)
+    if track is None and track_id is None and aspect == "jobs":
+        return _after_the_training(content, language)
     if track is None:
         return _about_all(content, aspect, language)
     return _about_one(content, track, aspect, language)

@@ -133,3 +133,12 @@ async def test_an_unknown_track_gets_the_overview_for_that_question() -> None:
             buttons(*[(name, f'/ask_track_jobs{{"track": "{id_}"}}') for name, id_ in TRACKS]),
         )
     ]
+
+
+async def test_work_after_the_training_without_a_track_is_the_schools_help_to_a_job() -> None:
+    """ "krijg ik na de opleiding een baan?": the job coach and the honest "no promise"."""
+    ((text, offered),) = await answer(tracker("ask_track_jobs"))
+    assert text.startswith("Ja, we helpen je op weg naar werk. Een jobcoach helpt je")
+    assert "een baan kunnen we niet beloven" in text
+    assert text.endswith("Over welke opleiding wil je meer weten?")
+    assert [b["title"] for b in offered] == [name for name, _ in TRACKS]

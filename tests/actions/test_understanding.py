@@ -11,9 +11,12 @@ from actions.understanding import ActionUnsure
 from tests.support.actions import run
 
 
-def tracker(text: str, intent: str, *, track: str | None = None, lang: str = "nl") -> Tracker:
+def tracker(
+    text: str, intent: str, *, track: str | None = None, lang: str = "nl", **parse: Any
+) -> Tracker:
     entities = [{"entity": "track", "value": track}] if track else []
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.4}, "entities": entities}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.4}, "entities": entities,
+              **parse}  # fmt: skip
     events: list[dict[str, Any]] = [{"event": "user", "text": text, "parse_data": latest}]
     slots = {"language": lang}
     return Tracker("webchat:u1", slots, latest, events, False, None, {}, "action_listen")
@@ -44,3 +47,80 @@ async def test_anything_else_is_an_honest_not_sure_and_is_logged_for_staff() -> 
     assert [m["response"] for m in said] == ["utter_default"]
     (unsure,) = [e for e in logs if e["event"] == "understanding.unsure"]
     assert unsure["text"] == "hoe zit het met de dinges"
+
+
+def close_call(text: str, lang: str = "nl") -> dict[str, Any]:
+    """A parse where two school questions came close: Rasa's two-stage fallback case."""
+    return {
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.55},
+            {"name": "fact", "confidence": 0.48},
+            {"name": "support", "confidence": 0.41},
+            {"name": "greet", "confidence": 0.3},
+        ],
+        "tekkie_retrieval": {"matches": [
+            {"intent": "greet", "coverage": 0.6, "example": "hoi"},
+            {"intent": "fact/address", "coverage": 0.6, "example": "waar zitten jullie"},
+            {"intent": "fact/address", "coverage": 0.5, "example": "what is your address"},
+            {"intent": "support/travel_costs", "coverage": 0.5, "example": "wordt de bus vergoed"},
+            {"intent": "support/laptop", "coverage": 0.1, "example": "krijg ik een laptop"},
+        ]},
+    }  # fmt: skip
+
+
+async def test_a_close_call_asks_which_question_was_meant() -> None:
+    text = "hoe kom ik bij jullie met de bus"
+    _, said = await run(ActionUnsure(), tracker(text, "nlu_fallback", **close_call(text)))
+    (message,) = said
+    assert "Bedoel je" in message["text"]
+    assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
+        ("Waar zitten jullie?", "waar zitten jullie"),  # closest first, in Dutch only
+        ("Wordt de bus vergoed?", "wordt de bus vergoed"),
+        ("Nee, iets anders", "/something_else"),  # no greeting, nothing barely related
+    ]
+
+
+async def test_something_else_is_an_honest_not_sure_about_the_question_before() -> None:
+    asked = tracker("hoe kom ik bij jullie met de bus", "nlu_fallback")
+    events = [*asked.events, {"event": "user", "text": "/something_else",
+                              "parse_data": {"intent": {"name": "something_else"}}}]  # fmt: skip
+    latest = {"text": "/something_else", "intent": {"name": "something_else", "confidence": 1.0},
+              **close_call("")}  # fmt: skip
+    pressed = Tracker("webchat:u1", {"language": "nl"}, latest, events, False, None, {}, "x")
+    with capture_logs() as logs:
+        _, said = await run(ActionUnsure(), pressed)
+    assert [m["response"] for m in said] == ["utter_default"]
+    (unsure,) = [e for e in logs if e["event"] == "understanding.unsure"]
+    assert unsure["text"] == "hoe kom ik bij jullie met de bus"
+
+
+async def test_nothing_close_gets_no_choices() -> None:
+    match = {"intent": "fact/address", "coverage": 0.2, "example": "waar zitten jullie"}
+    far = {"intent_ranking": [{"name": "fact", "confidence": 0.15}],
+           "tekkie_retrieval": {"matches": [match]}}  # fmt: skip
+    _, said = await run(ActionUnsure(), tracker("wie wordt premier", "nlu_fallback", **far))
+    assert [m["response"] for m in said] == ["utter_default"]
+
+
+async def test_a_named_track_gets_the_aspect_nlu_came_closest_to() -> None:
+    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.55},
+                                {"name": "ask_track_salary", "confidence": 0.5}]}  # fmt: skip
+    _, said = await run(ActionUnsure(), tracker("en een ux designer dan, qua geld", "nlu_fallback",
+                                                track="ux_designer", **parse))  # fmt: skip
+    assert said[0]["text"].startswith("UX-designer: als starter €")
+
+
+async def test_a_track_named_in_a_worry_offers_the_worry_too() -> None:
+    """ "is programmeren moeilijk op mijn leeftijd": not only what a programmer does."""
+    parse = {
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.55},
+                           {"name": "concern", "confidence": 0.5},
+                           {"name": "ask_track_work", "confidence": 0.3}],
+        "tekkie_retrieval": {"matches": [
+            {"intent": "concern/age", "coverage": 0.5, "example": "ben ik te oud om te leren"}]},
+    }  # fmt: skip
+    asked = tracker("is programmeren moeilijk op mijn leeftijd", "nlu_fallback",
+                    track="programmer", **parse)  # fmt: skip
+    _, said = await run(ActionUnsure(), asked)
+    assert [b["title"] for b in said[0]["buttons"]] == ["Ben ik te oud om te leren?",
+                                                         "Nee, iets anders"]  # fmt: skip

@@ -152,6 +152,36 @@ async def test_a_typed_number_or_option_chooses_from_the_latest_options(
     assert rasa.texts[-1] == f'/choose_slot{{"slot_id": {chosen}}}'
 
 
+DID_YOU_MEAN = RasaReply([OutboundMessage(text="Bedoel je een van deze vragen?", buttons=(
+    Button("Waar zitten jullie?", "waar zitten jullie"),
+    Button("Wordt de bus vergoed?", "wordt de bus vergoed"),
+    Button("Nee, iets anders", "/something_else"),
+))])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("ja", "waar zitten jullie"), ("Ja klopt!", "waar zitten jullie"),
+     ("yes", "waar zitten jullie"), ("nee", "/something_else"),
+     ("wordt de bus vergoed?", "wordt de bus vergoed")],
+)  # fmt: skip
+async def test_a_typed_yes_to_did_you_mean_takes_the_closest_question(
+    service: ConversationService, rasa: StandInRasa, typed: str, meant: str
+) -> None:
+    rasa.reply = DID_YOU_MEAN
+    await service.handle(web("hoe kom ik bij jullie"))
+    await service.handle(web(typed))
+    assert rasa.texts[-1] == meant
+
+
+async def test_yes_means_itself_after_other_buttons(
+    service: ConversationService, rasa: StandInRasa
+) -> None:
+    await service.handle(web("afspraak"))  # offers the times, not "Bedoel je ...?"
+    await service.handle(web("ja"))
+    assert rasa.texts[-1] == "ja"
+
+
 async def test_a_button_reference_stands_for_the_offered_payload(
     service: ConversationService, rasa: StandInRasa
 ) -> None:

@@ -1,0 +1,1 @@
+"""How Tekkie understands a message besides DIET: retrieval over its own examples."""

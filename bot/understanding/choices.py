@@ -1,0 +1,92 @@
+"""The "Bedoel je ...?" choices when Tekkie is not sure: questions prospects once asked.
+
+Rasa's two-stage fallback asks the prospect to pick what they meant. Here each choice is the
+training example that best matched the message, for one of the intents that came closest:
+a real prospect's question in the prospect's language, which Tekkie understands for certain
+when it comes back as the button's payload. Only questions are offered, never "hoi" or "ja";
+nothing close enough means no choices, and Tekkie says honestly that it does not know.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SOMETHING_ELSE = "/something_else"  # the last button of every "Bedoel je ...?"
+YES = frozenset({"ja", "jaa", "ja klopt", "klopt", "jazeker", "ja graag", "ja dat", "jep", "jup",
+                 "precies", "dat bedoel ik", "yes", "yes please", "yep", "yeah", "correct",
+                 "that one", "exactly"})  # fmt: skip
+NO = frozenset({"nee", "nee hoor", "nope", "no", "neither", "none", "geen", "geen van deze",
+                "none of them"})  # fmt: skip
+MAX_CHOICES = 3
+MIN_CONFIDENCE = 0.2  # the mixed confidence an intent needs to be offered
+MIN_COVERAGE = 0.3  # and the share of the message's words its example holds
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One button: the example as title and payload."""
+
+    title: str
+    payload: str
+
+
+def choices(
+    parse: Mapping[str, Any],
+    *,
+    offerable: Iterable[str],
+    in_language: Callable[[str], bool],
+) -> list[Choice]:
+    """Up to three questions the prospect may have meant, closest first.
+
+    `parse` is Rasa's parse result (`tracker.latest_message`): the mixed `intent_ranking` and the
+    retrieval ranker's `tekkie_retrieval.matches`. `in_language` keeps examples in the prospect's
+    language only.
+    """
+    allowed = set(offerable)
+    confidence = {
+        str(entry.get("name")): float(entry.get("confidence") or 0.0)
+        for entry in parse.get("intent_ranking") or []
+    }
+    matches = (parse.get("tekkie_retrieval") or {}).get("matches") or []
+    found: list[tuple[float, Choice]] = []
+    seen: set[str] = set()
+    for match in matches:
+        intent = str(match.get("intent") or "")
+        example = str(match.get("example") or "").strip()
+        top = intent.split("/", 1)[0]
+        if top not in allowed or intent in seen or not example or not in_language(example):
+            continue
+        score = confidence.get(top, 0.0)
+        if score < MIN_CONFIDENCE or float(match.get("coverage") or 0.0) < MIN_COVERAGE:
+            continue
+        seen.add(intent)
+        found.append((score, Choice(_as_question(example), example)))
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [choice for _, choice in found[:MAX_CHOICES]]
+
+
+def _as_question(example: str) -> str:
+    """A question as a button title: "wat kost het" becomes "Wat kost het?"."""
+    text = example[0].upper() + example[1:]
+    return text if text[-1] in "?!." else f"{text}?"
+
+
+def typed_answer(offered: Sequence[tuple[str, str]], text: str) -> str | None:
+    """The payload a typed reply to "Bedoel je ...?" stands for, if it is one.
+
+    "ja" takes the first (closest) question, "nee" is "iets anders", and a choice's own words
+    choose it. Only when the latest buttons were such choices: elsewhere "ja" means what Rasa
+    makes of it.
+    """
+    if not offered or offered[-1][1] != SOMETHING_ELSE:
+        return None
+    said = " ".join(re.findall(r"\w+", text.lower()))
+    if said in YES:
+        return offered[0][1]
+    if said in NO:
+        return SOMETHING_ELSE
+    return next((payload for title, payload in offered
+                 if " ".join(re.findall(r"\w+", title.lower())) == said), None)  # fmt: skip

@@ -1,0 +1,172 @@
+"""A second way to understand a question: find the training examples that share its words.
+
+DIET is sure of some messages it has never seen anything like ("what's your address" as a
+question about jobs, 0.98). This index looks at the words themselves: every NLU example is a
+document, words are reduced to their stem by Snowball's Dutch and English stemmers, typos
+are mapped to a known word with rapidfuzz, and a Dutch compound Tekkie does not know is split
+into two words it does know ("intakegesprek" -> "intake" + "gesprek"). BM25 then scores each
+intent by its best example.
+
+`coverage` is that best score divided by the score the message would get against itself: 1.0
+means an example holds every word of the message, 0.0 that no word of it was ever seen for
+the intent. Unknown words count fully against the message, so "maak een rijmpje over mijn
+buurvrouw" finds little anywhere, whatever DIET thinks of it.
+
+Runs in Rasa's Python 3.10 as well as the app's: no imports from the rest of `bot`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import snowballstemmer
+from rank_bm25 import BM25Okapi
+from rapidfuzz import fuzz, process
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_STEMMERS = (snowballstemmer.stemmer("dutch"), snowballstemmer.stemmer("english"))
+TYPO_CUTOFF = 80.0  # rapidfuzz ratio: one wrong letter in a word of 5 or more ("laptob")
+MIN_FUZZY_LENGTH = 4  # shorter words are too easily something else ("kan" / "kun")
+MIN_PART = 3  # each half of a split compound
+LINKS = ("", "s", "e", "en")  # Dutch linking sounds: "beroeps-", "studie-", "boeken-"
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without accents ("één" -> "een"); digits stay words."""
+    plain = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    return WORD.findall(plain)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The shorter of the Dutch and English stems: one form for "opleiding(en)", "costs"."""
+    stems: list[str] = [stemmer.stemWord(word) for stemmer in _STEMMERS]
+    return min(stems, key=len)
+
+
+@dataclass(frozen=True)
+class Match:
+    """How well one intent's best example covers the message."""
+
+    intent: str  # the full name, with its retrieval part: "fact/address"
+    coverage: float
+    example: str
+
+
+@dataclass
+class Index:
+    """BM25 over stemmed training examples, with typo and compound repair for queries."""
+
+    examples: list[tuple[str, str]]  # (full intent, example text)
+    _bm25: BM25Okapi = field(init=False, repr=False)
+    _vocabulary: set[str] = field(init=False, repr=False)
+    _known_words: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Build the index; an empty set of examples gives an index that finds nothing."""
+        documents = [[stem(word) for word in words(text)] or ["\x00"] for _, text in self.examples]
+        self._bm25 = BM25Okapi(documents or [["\x00"]])
+        self._vocabulary = {token for document in documents for token in document}
+        raw = {word for _, text in self.examples for word in words(text)}
+        self._known_words = sorted(word for word in raw if len(word) >= MIN_FUZZY_LENGTH)
+
+    def tokens(self, text: str) -> list[str]:
+        """The message's stems, with misspelt words and unknown compounds repaired."""
+        result: list[str] = []
+        for word in words(text):
+            token = stem(word)
+            if token in self._vocabulary:
+                result.append(token)
+            else:
+                result.extend(self._repair(word) or [token])
+        return result
+
+    def _repair(self, word: str) -> list[str]:
+        parts = self._split(word)
+        if parts:
+            return parts
+        if len(word) < MIN_FUZZY_LENGTH:
+            return []
+        found = process.extractOne(
+            word, self._known_words, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        )
+        return [stem(found[0])] if found else []
+
+    def _split(self, word: str) -> list[str]:
+        for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            tail_stem = stem(tail)
+            if tail_stem not in self._vocabulary:
+                continue
+            for link in LINKS:
+                if link and not head.endswith(link):
+                    continue
+                base = head[: len(head) - len(link)] if link else head
+                if len(base) >= MIN_PART and stem(base) in self._vocabulary:
+                    return [stem(base), tail_stem]
+        return []
+
+    def _self_score(self, tokens: list[str]) -> float:
+        """BM25 of the message against a document that is exactly the message."""
+        bm25 = self._bm25
+        idf: dict[str, float] = bm25.idf
+        unseen = max(idf.values(), default=1.0)
+        k1, b, average = float(bm25.k1), float(bm25.b), float(bm25.avgdl)
+        norm = k1 * (1 - b + b * len(tokens) / average)
+        counts: dict[str, int] = defaultdict(int)
+        for token in tokens:
+            counts[token] += 1
+        return sum(
+            idf.get(token, unseen) * count * (k1 + 1) / (count + norm)
+            for token, count in counts.items()
+        )
+
+    def rank(self, text: str) -> list[Match]:
+        """Every intent with at least one shared word, best coverage first."""
+        tokens = self.tokens(text)
+        if not tokens:
+            return []
+        ceiling = self._self_score(tokens)
+        if ceiling <= 0:
+            return []
+        best: dict[str, tuple[float, str]] = {}
+        for (intent, example), score in zip(
+            self.examples, self._bm25.get_scores(tokens), strict=True
+        ):
+            if score > best.get(intent, (0.0, ""))[0]:
+                best[intent] = (float(score), example)
+        matches = [
+            Match(intent, min(1.0, score / ceiling), example)
+            for intent, (score, example) in best.items()
+            if not math.isclose(score, 0.0)
+        ]
+        return sorted(matches, key=lambda match: match.coverage, reverse=True)
+
+
+def by_intent(matches: list[Match]) -> dict[str, float]:
+    """The best coverage per top-level intent: "fact/address" counts for "fact"."""
+    coverage: dict[str, float] = {}
+    for match in matches:
+        top = match.intent.split("/", 1)[0]
+        coverage[top] = max(coverage.get(top, 0.0), match.coverage)
+    return coverage
+
+
+def combine(
+    diet: dict[str, float], coverage: dict[str, float], *, weight: float
+) -> dict[str, float]:
+    """One confidence per intent: DIET's, pulled towards how much of the message it covers.
+
+    `weight` 0 keeps DIET as it is; 0.5 lets an intent that shares no word with the message
+    keep only half of DIET's confidence, which the fallback threshold then catches.
+    """
+    return {
+        intent: (1 - weight) * confidence + weight * coverage.get(intent, 0.0)
+        for intent, confidence in diet.items()
+    }

@@ -1,0 +1,63 @@
+"""The retrieval index: which intent's examples share the message's words, despite typos."""
+
+import pytest
+
+from bot.understanding.retrieval import Index, combine, words
+
+EXAMPLES = [
+    ("fact/address", "waar zitten jullie"),
+    ("fact/address", "what is your address"),
+    ("fact/intake", "wat is een intake"),
+    ("fact/intake", "hoe lang duurt het gesprek"),
+    ("costs", "wat kost de opleiding"),
+    ("costs", "how much does the training cost"),
+    ("ask_track_work", "wat doet een data analist"),
+    ("greet", "hoi"),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> Index:
+    return Index(EXAMPLES)
+
+
+def test_the_intent_whose_example_shares_the_words_comes_first(index: Index) -> None:
+    ranked = index.rank("what's your address?")
+    assert ranked[0].intent == "fact/address"
+    assert ranked[0].example == "what is your address"
+    assert ranked[0].coverage > 0.5
+
+
+def test_inflected_forms_meet_in_one_stem(index: Index) -> None:
+    """ "opleidingen" and "kosten" find "opleiding" and "kost"."""
+    assert index.rank("wat kosten de opleidingen")[0].intent == "costs"
+
+
+def test_a_typo_still_finds_its_word(index: Index) -> None:
+    assert index.rank("adress please")[0].intent == "fact/address"
+    assert index.rank("wat kost de opleding")[0].intent == "costs"
+
+
+def test_an_unknown_dutch_compound_is_split_into_known_words(index: Index) -> None:
+    assert index.tokens("intakegesprek") == index.tokens("intake gesprek")
+    assert index.rank("hoe lang duurt een intakegesprek")[0].intent == "fact/intake"
+
+
+def test_a_message_of_unseen_words_is_covered_little_anywhere(index: Index) -> None:
+    ranked = index.rank("maak een rijmpje over mijn buurvrouw")
+    assert all(match.coverage < 0.3 for match in ranked)
+    assert index.rank("qwrtzp xkcdv") == []
+
+
+def test_accents_and_case_do_not_matter() -> None:
+    assert words("Één Café, ÜBER!") == ["een", "cafe", "uber"]
+
+
+def test_an_empty_index_finds_nothing() -> None:
+    assert Index([]).rank("wat kost het") == []
+
+
+def test_combining_pulls_a_sure_intent_without_shared_words_down() -> None:
+    mixed = combine({"costs": 0.98, "greet": 0.02}, {"greet": 0.1}, weight=0.5)
+    assert mixed["costs"] == pytest.approx(0.49)
+    assert combine({"costs": 0.7}, {"costs": 0.9}, weight=0.0) == {"costs": 0.7}
