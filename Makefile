@@ -6,7 +6,7 @@ RASA_VENV := .venv-rasa
 APP_BIN := $(APP_VENV)/bin
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help setup run test lint format train validate nlu-report eval bench lock lock-rasa clean
+.PHONY: help setup run test lint format train validate nlu-report eval calibrate bench lock lock-rasa clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ nlu-report: train ## intent accuracy and macro-F1 per language on the held-out s
 
 eval: train ## whole conversations through the web chat: pass rate per category (SETS=... to choose)
 	$(APP_BIN)/python -m benchmarks.eval_conversations $(SETS)
+
+calibrate: train ## retrieval weight x fallback threshold on the held-out sets (prints right/unsure/wrong)
+	$(APP_BIN)/python -m benchmarks.calibrate_retrieval
 
 bench: train ## turn-time benchmark: web chat API vs. Rasa directly (prints numbers)
 	$(APP_BIN)/python -m benchmarks.turn_latency

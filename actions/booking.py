@@ -99,6 +99,12 @@ class ActionBookIntake(Wired, Action):
         return reset_form()
 
 
+def _choosing_a_time(tracker: Tracker) -> bool:
+    """The booking form is waiting for the prospect to pick one of the offered times."""
+    loop = (tracker.active_loop or {}).get("name")
+    return loop == "booking_form" and tracker.get_slot("requested_slot") == "slot_id"
+
+
 class ActionStartReschedule(Wired, Action):
     """On "verzetten": shows the current intake and lets the form pick a new time."""
 
@@ -111,6 +117,9 @@ class ActionStartReschedule(Wired, Action):
     ) -> Events:
         """Say when the intake is now; the form then offers new times."""
         current = await in_thread(intake.current_booking, self.deps.sessions, prospect(tracker))
+        if current is None and _choosing_a_time(tracker):
+            # "kan het een andere dag?" while booking: other times, not a new booking
+            return [SlotSet("slot_page", int(tracker.get_slot("slot_page") or 0) + 1)]
         if current is not None:
             lang = language(tracker)
             when = intake.when_text(current.starts_at, current.mode, current.location, lang)

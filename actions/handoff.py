@@ -11,8 +11,16 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import in_thread, language, prospect
 from actions.wiring import Deps, Wired
+from bot.conversation.other_languages import other_languages
 from bot.prospects import handoff
 from bot.texts import say
+
+
+def _writes_in(tracker: Tracker) -> str | None:
+    """The language Tekkie does not speak that the prospect wrote in, from the button's payload."""
+    code = next(tracker.get_latest_entity_values("spoken_language"), None)
+    known = other_languages().get(str(code)) if code else None
+    return known.name_nl if known else None
 
 
 def _request(deps: Deps, tracker: Tracker, lang: str) -> bool:
@@ -20,7 +28,7 @@ def _request(deps: Deps, tracker: Tracker, lang: str) -> bool:
     with deps.sessions.begin() as session:
         return handoff.request_handoff(
             session, channel=who.channel, channel_user_id=who.channel_user_id, language=lang,
-            notices=deps.notices,
+            notices=deps.notices, writes_in=_writes_in(tracker),
         )  # fmt: skip
 
 

@@ -60,7 +60,7 @@ class ActionUnsure(Action):
                 buttons = [button(title, payload) for title, payload in reply.buttons]
                 dispatcher.utter_message(text=reply.text, buttons=buttons)
             return []
-        if intent(tracker) == "out_of_scope":
+        if intent(tracker) == "out_of_scope" or (not offered and closest == "out_of_scope"):
             dispatcher.utter_message(response="utter_only_training")
             return []
         if offered:

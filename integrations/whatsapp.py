@@ -32,6 +32,11 @@ TWILIO_API = "https://api.twilio.com"
 WINDOW = timedelta(hours=24)
 MAX_BODY = 1600  # Twilio's limit for one WhatsApp message body
 _CAMPAIGN = re.compile(r"(?i)\b(?:code|campagne|campaign)\s*[:#]?\s*([A-Za-z0-9_-]{2,32})\b")
+# A bracketed code, as a campaign link fills it in, is taken out of the text Rasa reads:
+# "Hoi! (code BUURT-WEST)" -> "Hoi!". A code typed in a sentence stays where it is.
+_CODE_IN_TEXT = re.compile(
+    r"\s*\(\s*(?:code|campagne|campaign)\s*[:#]?\s*[A-Za-z0-9_-]{2,32}\s*\)", re.IGNORECASE
+)
 _MEDIA_KINDS = {"audio": "voice", "image": "photo", "video": "video"}
 _MESSAGE_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")  # Twilio's SIDs: two letters and 32 hex
 
@@ -99,6 +104,7 @@ def parse_message(form: dict[str, str]) -> InboundMessage | None:
         campaign = f"ad-{form['ReferralSourceId']}"[:64]
     elif found := _CAMPAIGN.search(body):
         campaign = found.group(1).lower()  # campaign codes are lowercase; people type "CODE X"
+        body = _CODE_IN_TEXT.sub("", body, count=1).strip() or body  # a code alone stays text
     base = InboundMessage(
         channel=CHANNEL, channel_user_id=number, campaign=campaign,
         metadata={"name_hint": form["ProfileName"]} if form.get("ProfileName") else {},

@@ -190,7 +190,9 @@ def _in_other_language(message: InboundMessage) -> OutboundMessage | None:
         return None
     log.info("conversation.other_language", language=code, channel=message.channel)
     both = f"{say('other_language', 'nl')}\n{say('other_language', 'en')}"
-    person = Button(say("talk_to_person_button", "en"), "/talk_to_person")
+    # The payload carries the language, so the staff notice names it (actions/handoff.py).
+    payload = '/talk_to_person{"spoken_language": "%s"}' % code  # noqa: UP031 - JSON braces
+    person = Button(say("talk_to_person_button", "en"), payload)
     return OutboundMessage(text=f"{other_languages()[code].text}\n\n{both}", buttons=(person,))
 
 

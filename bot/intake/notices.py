@@ -246,14 +246,20 @@ def staff_text(
 
 
 def staff_handoff_text(
-    *, lead: Mapping[str, Any] | None, channel: str, language: str | None, dashboard_url: str
-) -> str:
+    *, lead: Mapping[str, Any] | None, channel: str, language: str | None, dashboard_url: str,
+    writes_in: str | None = None,
+) -> str:  # fmt: skip
     """A notice for staff that a prospect asked for a person (in Dutch).
 
     With a lead (the prospect consented), its name, contact and campaign; without one only the
-    channel and language, since nothing else about the prospect may be stored.
+    channel and language, since nothing else about the prospect may be stored. `writes_in`: the
+    language Tekkie does not speak that the prospect wrote in ("Arabisch"), so the right
+    colleague answers.
     """
     lines = ["🙋 Iemand wil graag met een medewerker praten", ""]
+    if writes_in:
+        spoken = _text(writes_in)
+        lines += [f"Schrijft in het {spoken}: Tekkie spreekt alleen Nederlands en Engels.", ""]
     if lead is not None:
         lines += _who(lead)
     else:

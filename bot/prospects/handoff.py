@@ -57,11 +57,13 @@ def dashboard_url(base_url: str, conversation_id: int) -> str:
 
 
 def request_handoff(
-    session: Session, *, channel: str, channel_user_id: str, language: str, notices: Notices
-) -> bool:
+    session: Session, *, channel: str, channel_user_id: str, language: str, notices: Notices,
+    writes_in: str | None = None,
+) -> bool:  # fmt: skip
     """Mark the conversation as waiting for a person and tell staff on every staff channel.
 
     Returns False, and notifies nobody, when a person was already asked for or has it.
+    `writes_in` names a language Tekkie does not speak that the prospect wrote in.
     """
     conversation = conversations.get_or_create_conversation(
         session, channel=channel, channel_user_id=channel_user_id
@@ -75,6 +77,7 @@ def request_handoff(
     text = staff_handoff_text(
         lead=lead_fields(lead) if lead is not None else None, channel=channel,
         language=language, dashboard_url=dashboard_url(notices.base_url, conversation.id),
+        writes_in=writes_in,
     )  # fmt: skip
     outbox.enqueue_for_staff(
         session, key=f"handoff:{conversation.id}:{now.isoformat()}", kind="staff_handoff",

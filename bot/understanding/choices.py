@@ -23,6 +23,7 @@ NO = frozenset({"nee", "nee hoor", "nope", "no", "neither", "none", "geen", "gee
 MAX_CHOICES = 3
 MIN_CONFIDENCE = 0.2  # the mixed confidence an intent needs to be offered
 MIN_COVERAGE = 0.3  # and the share of the message's words its example holds
+DIET_SURE = 0.9  # or DIET alone was this sure, and the intent has an example with a shared word
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,17 @@ def choices(
     """Up to three questions the prospect may have meant, closest first.
 
     `parse` is Rasa's parse result (`tracker.latest_message`): the mixed `intent_ranking` and the
-    retrieval ranker's `tekkie_retrieval.matches`. `in_language` keeps examples in the prospect's
-    language only.
+    retrieval ranker's `tekkie_retrieval` (its `matches`, and DIET's own confidences in `diet`).
+    `in_language` keeps examples in the prospect's language only.
     """
     allowed = set(offerable)
     confidence = {
         str(entry.get("name")): float(entry.get("confidence") or 0.0)
         for entry in parse.get("intent_ranking") or []
     }
-    matches = (parse.get("tekkie_retrieval") or {}).get("matches") or []
+    retrieval = parse.get("tekkie_retrieval") or {}
+    matches = retrieval.get("matches") or []
+    diet = {str(name): float(value or 0.0) for name, value in (retrieval.get("diet") or {}).items()}
     found: list[tuple[float, Choice]] = []
     seen: set[str] = set()
     for match in matches:
@@ -60,7 +63,8 @@ def choices(
         if top not in allowed or intent in seen or not example or not in_language(example):
             continue
         score = confidence.get(top, 0.0)
-        if score < MIN_CONFIDENCE or float(match.get("coverage") or 0.0) < MIN_COVERAGE:
+        close = score >= MIN_CONFIDENCE and float(match.get("coverage") or 0.0) >= MIN_COVERAGE
+        if not close and diet.get(top, 0.0) < DIET_SURE:
             continue
         seen.add(intent)
         found.append((score, Choice(_as_question(example), example)))

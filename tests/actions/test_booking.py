@@ -190,6 +190,18 @@ async def test_start_reschedule_says_the_current_time_and_asks_any_mode(
     ]
 
 
+async def test_another_day_while_choosing_a_time_shows_other_times_not_a_reschedule(
+    database: sessionmaker[Session],
+) -> None:
+    """A new day while picking a time in a booking: the form goes on, one page further."""
+    form = {"requested_slot": "slot_id", "slot_page": 1, "consent": True}
+    choosing = tracker("kan het toch een andere dag?", intent="reschedule_intake", slots=form)
+    choosing.active_loop = {"name": "booking_form"}
+    events, said = await run(ActionStartReschedule(deps=wired(database)), choosing)
+    assert [SlotSet("slot_page", 2)] == events  # consent and the chosen mode stay
+    assert said == []
+
+
 async def test_ask_cancel_confirms_with_the_time_or_offers_to_book(
     database: sessionmaker[Session],
 ) -> None:

@@ -13,8 +13,11 @@ from bot.db.repositories.conversations import find_conversation
 from tests.support.actions import wired
 
 
-def tracker(sender: str, *, language: str | None = "nl") -> Tracker:
-    latest = {"text": "/talk_to_person", "intent": {"name": "talk_to_person", "confidence": 1.0}}
+def tracker(
+    sender: str, *, language: str | None = "nl", entities: list[dict[str, Any]] | None = None
+) -> Tracker:
+    latest = {"text": "/talk_to_person", "intent": {"name": "talk_to_person", "confidence": 1.0},
+              "entities": entities or []}  # fmt: skip
     events = [{"event": "user", "text": "/talk_to_person", "parse_data": latest}]
     slots = {"language": language}
     return Tracker(sender, slots, latest, events, False, None, {}, "action_listen")
@@ -64,3 +67,25 @@ async def test_english_prospects_are_told_in_english(database: sessionmaker[Sess
     (notice,) = staff_notices(database)
     assert "Taal: Engels" in notice.payload["text"]
     assert "Kanaal: telegram" in notice.payload["text"]
+
+
+async def test_staff_are_told_which_language_the_prospect_writes_in(
+    database: sessionmaker[Session],
+) -> None:
+    """The button after a message in Arabic carries "ar"; the notice names it for staff."""
+    arabic = [{"entity": "spoken_language", "value": "ar"}]
+    await run(tracker("webchat:h7", language="en", entities=arabic), wired(database))
+    (notice,) = staff_notices(database)
+    assert (
+        "Schrijft in het Arabisch: Tekkie spreekt alleen Nederlands en Engels."
+        in (notice.payload["text"])
+    )
+
+
+async def test_an_unknown_language_code_is_left_out_of_the_notice(
+    database: sessionmaker[Session],
+) -> None:
+    made_up = [{"entity": "spoken_language", "value": "<b>xx</b>"}]
+    await run(tracker("webchat:h8", entities=made_up), wired(database))
+    (notice,) = staff_notices(database)
+    assert "Schrijft in" not in notice.payload["text"]

@@ -124,3 +124,29 @@ async def test_a_track_named_in_a_worry_offers_the_worry_too() -> None:
     _, said = await run(ActionUnsure(), asked)
     assert [b["title"] for b in said[0]["buttons"]] == ["Ben ik te oud om te leren?",
                                                          "Nee, iets anders"]  # fmt: skip
+
+
+async def test_what_diet_alone_was_sure_of_is_offered_even_with_few_shared_words() -> None:
+    """ "op welke plek staat jullie gebouw?": DIET 0.999 for the address, few words in common."""
+    parse = {
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.55},
+                           {"name": "fact", "confidence": 0.4}],
+        "tekkie_retrieval": {
+            "diet": {"fact": 0.999, "concern": 0.001},
+            "matches": [{"intent": "fact/address", "coverage": 0.25,
+                         "example": "in welke stad zitten jullie"}],
+        },
+    }  # fmt: skip
+    _, said = await run(ActionUnsure(), tracker("op welke plek staat jullie gebouw?",
+                                                "nlu_fallback", **parse))  # fmt: skip
+    assert [b["title"] for b in said[0]["buttons"]] == ["In welke stad zitten jullie?",
+                                                         "Nee, iets anders"]  # fmt: skip
+
+
+async def test_a_near_miss_of_off_topic_is_still_declined_kindly() -> None:
+    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.55},
+                                {"name": "out_of_scope", "confidence": 0.54},
+                                {"name": "cancel_intake", "confidence": 0.1}]}  # fmt: skip
+    _, said = await run(ActionUnsure(), tracker("write a rap song about my dog please",
+                                                "nlu_fallback", lang="en", **parse))  # fmt: skip
+    assert [m["response"] for m in said] == ["utter_only_training"]

@@ -141,6 +141,9 @@ def test_a_request_outside_the_schools_business_is_declined_kindly(
 def test_school_facts_are_answered_from_the_content(stack: Stack, sender: str) -> None:
     stack.say(sender, text="hoi")
     (where,) = stack.say(sender, text="op welke plek staat jullie gebouw?")
+    if "Stationsplein" not in where["text"]:  # a close call: one "ja" away, never a wrong answer
+        assert where["text"].startswith("Ik weet niet zeker wat je bedoelt. 🤔 Bedoel je")
+        (where,) = stack.say(sender, text="ja")  # the closest question, typed as a prospect would
     assert "Stationsplein" in where["text"]
     (intake,) = stack.say(sender, text="wat betekent dat woord intake eigenlijk?")
     assert "gratis eerste gesprek" in intake["text"]  # explained, not a booking started
@@ -150,7 +153,10 @@ def test_a_message_in_turkish_is_answered_in_turkish(stack: Stack, sender: str) 
     text = "Merhaba, bu kurs hakk\u0131nda daha fazla bilgi alabilir miyim?"
     (reply,) = stack.say(sender, text=text)
     assert reply["text"].startswith("Merhaba! Ben Tekkie")
-    assert [b["payload"] for b in reply["buttons"]] == ["/talk_to_person"]
+    (person,) = reply["buttons"]
+    assert person["payload"] == '/talk_to_person{"spoken_language": "tr"}'  # named for staff
+    (asked,) = stack.say(sender, payload=person["payload"])
+    assert "collega" in asked["text"] or "colleague" in asked["text"]
 
 
 def test_a_button_payload_is_accepted_only_after_it_was_offered(stack: Stack, sender: str) -> None:

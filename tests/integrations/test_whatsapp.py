@@ -30,9 +30,17 @@ def test_a_campaign_code_from_a_prefilled_link_or_an_ad_is_kept() -> None:
     coded = parse_message({**FORM, "Body": "Hoi! Ik wil meer weten (code: BUURT-WEST)"})
     assert coded is not None
     assert coded.campaign == "buurt-west"  # codes are lowercase, however they are typed
+    assert coded.text == "Hoi! Ik wil meer weten"  # the code is not part of the question
     ad = parse_message({**FORM, "ReferralSourceId": "120200", "ReferralSourceType": "ad"})
     assert ad is not None
     assert ad.campaign == "ad-120200"
+
+
+def test_a_code_typed_in_a_sentence_or_alone_stays_in_the_text() -> None:
+    for body in ("ik heb een vraag over code academy", "(code X1)"):
+        parsed = parse_message({**FORM, "Body": body})
+        assert parsed is not None
+        assert parsed.text == body
 
 
 def test_the_campaign_in_a_first_message_is_read_back_or_not_at_all() -> None:

@@ -208,5 +208,7 @@ async def test_another_language_is_answered_in_it_without_rasa_and_offers_a_pers
     assert reply.text.startswith("Merhaba! Ben Tekkie")
     assert "Ik spreek Nederlands en Engels." in reply.text
     assert rasa.texts == []  # Rasa would have guessed a Dutch intent
-    await service.handle(web(payload="/talk_to_person"))  # the offered button works
-    assert rasa.texts == ["/talk_to_person"]
+    (person,) = reply.buttons
+    assert person.payload == '/talk_to_person{"spoken_language": "tr"}'  # staff see the language
+    await service.handle(web(payload=person.payload))  # the offered button works
+    assert rasa.texts == [person.payload]
