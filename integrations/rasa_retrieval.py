@@ -26,7 +26,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.understanding.retrieval import Index, Match, by_intent, combine
+from bot.understanding.retrieval import Index, Match, by_intent, combine, second_answer
 
 FILE = "examples.json"
 OUTPUT = "tekkie_retrieval"
@@ -113,7 +113,8 @@ class RetrievalRanker(GraphComponent):
             coverage = by_intent(matches)
             selector = _selector_ranking(message)
             self._rerank_intents(message, diet, coverage)
-            self._rerank_responses(message, matches)
+            chosen = self._rerank_responses(message, matches)
+            also = second_answer(self._index, text, first=chosen) if chosen else None
             message.set(
                 OUTPUT,
                 {
@@ -122,6 +123,8 @@ class RetrievalRanker(GraphComponent):
                     "coverage": {name: round(value, 4) for name, value in coverage.items()},
                     "selector": selector,
                     "answers": {match.intent: round(match.coverage, 4) for match in matches},
+                    # the other half of "ik ben 52 en heb geen diploma": action_answer_also
+                    "also": None if also is None else f"utter_{also.intent}",
                 },
                 add_to_output=True,
             )
@@ -141,8 +144,11 @@ class RetrievalRanker(GraphComponent):
         message.set("intent_ranking", ranking, add_to_output=True)
         message.set("intent", dict(ranking[0]), add_to_output=True)
 
-    def _rerank_responses(self, message: Message, matches: List[Match]) -> None:
+    def _rerank_responses(self, message: Message, matches: List[Match]) -> Optional[str]:
+        """Re-rank each response selector; the chosen answer of the message's own intent."""
         selectors = message.get("response_selector") or {}
+        chosen: Optional[str] = None
+        top = (message.get("intent") or {}).get("name")
         coverage = {match.intent: match.coverage for match in matches}
         for key, selected in selectors.items():
             if not isinstance(selected, dict) or not selected.get("ranking"):
@@ -156,7 +162,9 @@ class RetrievalRanker(GraphComponent):
                 ({**entry, "confidence": mixed[entry["intent_response_key"]]} for entry in ranking),
                 key=lambda entry: entry["confidence"], reverse=True,
             )  # fmt: skip
-            best = ranking[0]
+            # The answer belongs to the message's intent: a "fact" is never answered as a "concern".
+            own = [entry for entry in ranking if entry["intent_response_key"].startswith(f"{top}/")]
+            best = own[0] if own else ranking[0]
             response = dict(selected.get("response") or {})
             if response.get("intent_response_key") != best["intent_response_key"]:
                 response.update(
@@ -166,8 +174,11 @@ class RetrievalRanker(GraphComponent):
                 response.pop("responses", None)  # they belonged to the other answer
             response["confidence"] = best["confidence"]
             selectors[key] = {**selected, "response": response, "ranking": ranking}
+            if own:
+                chosen = str(best["intent_response_key"])
         if selectors:
             message.set("response_selector", selectors, add_to_output=True)
+        return chosen
 
 
 def _selector_ranking(message: Message) -> Dict[str, float]:

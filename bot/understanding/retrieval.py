@@ -43,6 +43,11 @@ def words(text: str) -> list[str]:
     return WORD.findall(plain)
 
 
+def token(word: str) -> str:
+    """A word as the index sees it: its stem; a number by its length ("52" ~ "50", not "0,0")."""
+    return f"#{len(word)}" if word.isdigit() else stem(word)
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The shorter of the Dutch and English stems: one form for "opleiding(en)", "costs"."""
@@ -70,7 +75,7 @@ class Index:
 
     def __post_init__(self) -> None:
         """Build the index; an empty set of examples gives an index that finds nothing."""
-        documents = [[stem(word) for word in words(text)] or ["\x00"] for _, text in self.examples]
+        documents = [[token(word) for word in words(text)] or ["\x00"] for _, text in self.examples]
         self._bm25 = BM25Okapi(documents or [["\x00"]])
         self._vocabulary = {token for document in documents for token in document}
         raw = {word for _, text in self.examples for word in words(text)}
@@ -80,11 +85,11 @@ class Index:
         """The message's stems, with misspelt words and unknown compounds repaired."""
         result: list[str] = []
         for word in words(text):
-            token = stem(word)
-            if token in self._vocabulary:
-                result.append(token)
+            known = token(word)
+            if known in self._vocabulary:
+                result.append(known)
             else:
-                result.extend(self._repair(word) or [token])
+                result.extend(self._repair(word) or [known])
         return result
 
     def _repair(self, word: str) -> list[str]:
@@ -147,6 +152,31 @@ class Index:
             if not math.isclose(score, 0.0)
         ]
         return sorted(matches, key=lambda match: match.coverage, reverse=True)
+
+
+# Where one question ends and the next begins: "ik ben 52 en heb geen diploma".
+CLAUSE = re.compile(r"[,;.?!]+|\s(?:en|maar|ook|and|but|also)\s", re.IGNORECASE)
+ALSO_COVERAGE = 0.5  # each part must match its own answer this well
+
+
+def second_answer(index: Index, text: str, *, first: str | None) -> Match | None:
+    """A compound question's other part: a different answer (with "/") that one clause matches.
+
+    "ik ben 52 en heb geen diploma" is answered as the age worry; "heb geen diploma" alone
+    matches the diploma worry well, so that one is answered too.
+    """
+    parts = [part for part in CLAUSE.split(text) if len(words(part)) >= 2]
+    if len(parts) < 2:
+        return None
+    found: list[Match] = []
+    for part in parts:
+        ranked = index.rank(part)
+        if ranked and "/" in ranked[0].intent and ranked[0].coverage >= ALSO_COVERAGE:
+            found.append(ranked[0])
+    others = [match for match in found if match.intent != first]
+    if not others or first not in {match.intent for match in found}:
+        return None  # both parts must be understood: the first answer's and another one
+    return max(others, key=lambda match: match.coverage)
 
 
 def by_intent(matches: list[Match]) -> dict[str, float]:

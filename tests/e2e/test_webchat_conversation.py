@@ -149,6 +149,14 @@ def test_school_facts_are_answered_from_the_content(stack: Stack, sender: str) -
     assert "gratis eerste gesprek" in intake["text"]  # explained, not a booking started
 
 
+def test_a_compound_worry_is_answered_in_both_parts(stack: Stack, sender: str) -> None:
+    """The issue's own example: age and diploma, two answers, in either order."""
+    stack.say(sender, text="hoi")
+    said = " ".join(m["text"] for m in stack.say(sender, text="ik ben 52 en heb geen diploma"))
+    assert "je bent niet te oud" in said
+    assert "Je hebt geen diploma nodig" in said
+
+
 def test_a_message_in_turkish_is_answered_in_turkish(stack: Stack, sender: str) -> None:
     text = "Merhaba, bu kurs hakk\u0131nda daha fazla bilgi alabilir miyim?"
     (reply,) = stack.say(sender, text=text)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.understanding.retrieval import Index, combine, words
+from bot.understanding.retrieval import Index, combine, second_answer, words
 
 EXAMPLES = [
     ("fact/address", "waar zitten jullie"),
@@ -61,3 +61,28 @@ def test_combining_pulls_a_sure_intent_without_shared_words_down() -> None:
     mixed = combine({"costs": 0.98, "greet": 0.02}, {"greet": 0.1}, weight=0.5)
     assert mixed["costs"] == pytest.approx(0.49)
     assert combine({"costs": 0.7}, {"costs": 0.9}, weight=0.0) == {"costs": 0.7}
+
+
+COMPOUND = [
+    ("concern/age", "ik ben 50, kan ik nog meedoen"),
+    ("concern/age", "ben ik niet te oud"),
+    ("concern/no_degree", "ik heb geen diploma"),
+    ("support/laptop", "krijg ik een laptop"),
+    ("greet", "hoi hallo"),
+]
+
+
+def test_a_compound_question_finds_its_second_answer() -> None:
+    """ "ik ben 52 en heb geen diploma": age first, the diploma too (52 ~ 50: a number)."""
+    index = Index(COMPOUND)
+    also = second_answer(index, "ik ben 52 en heb geen diploma", first="concern/age")
+    assert also is not None
+    assert also.intent == "concern/no_degree"
+
+
+def test_one_question_or_an_unmatched_part_has_no_second_answer() -> None:
+    index = Index(COMPOUND)
+    assert second_answer(index, "ik heb geen diploma", first="concern/no_degree") is None
+    assert second_answer(index, "hoi hallo, ik heb geen diploma", first="concern/no_degree") is None
+    # the first answer must be one of the parts: otherwise Tekkie misread the message
+    assert second_answer(index, "ik ben 52 en heb geen diploma", first="support/laptop") is None
