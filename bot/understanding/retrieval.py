@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -33,6 +33,7 @@ _STEMMERS = (snowballstemmer.stemmer("dutch"), snowballstemmer.stemmer("english"
 TYPO_CUTOFF = 80.0  # rapidfuzz ratio: one wrong letter in a word of 5 or more ("laptob")
 MIN_FUZZY_LENGTH = 4  # shorter words are too easily something else ("kan" / "kun")
 MIN_PART = 3  # each half of a split compound
+TOPIC_SHARE = 0.5  # a word is an answer's topic when most examples with it are that answer's
 LINKS = ("", "s", "e", "en")  # Dutch linking sounds: "beroeps-", "studie-", "boeken-"
 
 
@@ -72,6 +73,7 @@ class Index:
     _bm25: BM25Okapi = field(init=False, repr=False)
     _vocabulary: set[str] = field(init=False, repr=False)
     _known_words: list[str] = field(init=False, repr=False)
+    _intents_of: dict[str, Counter[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Build the index; an empty set of examples gives an index that finds nothing."""
@@ -80,6 +82,10 @@ class Index:
         self._vocabulary = {token for document in documents for token in document}
         raw = {word for _, text in self.examples for word in words(text)}
         self._known_words = sorted(word for word in raw if len(word) >= MIN_FUZZY_LENGTH)
+        self._intents_of = defaultdict(Counter)
+        for (intent, _), document in zip(self.examples, documents, strict=True):
+            for stemmed in set(document):
+                self._intents_of[stemmed][intent] += 1
 
     def tokens(self, text: str) -> list[str]:
         """The message's stems, with misspelt words and unknown compounds repaired."""
@@ -116,6 +122,15 @@ class Index:
                 if len(base) >= MIN_PART and stem(base) in self._vocabulary:
                     return [stem(base), tail_stem]
         return []
+
+    def topic_words(self, text: str, intent: str) -> set[str]:
+        """The stems of `text` that mostly occur in `intent`'s examples ("diploma", "laptop")."""
+        found = set()
+        for token in self.tokens(text):
+            where = self._intents_of.get(token)
+            if where and where[intent] > TOPIC_SHARE * sum(where.values()):
+                found.add(token)
+        return found
 
     def _self_score(self, tokens: list[str]) -> float:
         """BM25 of the message against a document that is exactly the message."""
@@ -156,27 +171,41 @@ class Index:
 
 # Where one question ends and the next begins: "ik ben 52 en heb geen diploma".
 CLAUSE = re.compile(r"[,;.?!]+|\s(?:en|maar|ook|and|but|also)\s", re.IGNORECASE)
-ALSO_COVERAGE = 0.5  # each part must match its own answer this well
+ALSO_COVERAGE = 0.5  # the other part must match its own answer this well
+TIE = 0.05  # "ik ben 52" fits the age worry and who may join equally
 
 
 def second_answer(index: Index, text: str, *, first: str | None) -> Match | None:
-    """A compound question's other part: a different answer (with "/") that one clause matches.
+    """A compound question's other part: a clause that brings its own topic and answer.
 
-    "ik ben 52 en heb geen diploma" is answered as the age worry; "heb geen diploma" alone
-    matches the diploma worry well, so that one is answered too.
+    "ik ben 52 en heb geen diploma" is answered as the age worry; the clause "heb geen diploma"
+    matches the diploma worry well and holds "diploma", a word of that answer's own (most
+    examples with it are the diploma worry's) that the age example lacks: that one is answered
+    too. "ik heb geen diploma, kan ik toch meedoen" is one question: "kan ik toch meedoen"
+    belongs to no answer in particular.
     """
     parts = [part for part in CLAUSE.split(text) if len(words(part)) >= 2]
-    if len(parts) < 2:
+    if first is None or len(parts) < 2:
         return None
-    found: list[Match] = []
+    explained = next((m for m in index.rank(text) if m.intent == first), None)
+    if explained is None:
+        return None
+    seen = set(index.tokens(explained.example))
+    best: Match | None = None
+    understood = False  # some clause is the first answer's, or that answer was a misreading
     for part in parts:
         ranked = index.rank(part)
-        if ranked and "/" in ranked[0].intent and ranked[0].coverage >= ALSO_COVERAGE:
-            found.append(ranked[0])
-    others = [match for match in found if match.intent != first]
-    if not others or first not in {match.intent for match in found}:
-        return None  # both parts must be understood: the first answer's and another one
-    return max(others, key=lambda match: match.coverage)
+        if ranked and any(m.intent == first and m.coverage >= ranked[0].coverage - TIE
+                          for m in ranked):  # fmt: skip
+            understood = True
+            continue
+        if not ranked or "/" not in ranked[0].intent:
+            continue
+        top = ranked[0]
+        new = set(index.tokens(part)) - seen
+        if top.coverage >= ALSO_COVERAGE and new & index.topic_words(part, top.intent):
+            best = top if best is None or top.coverage > best.coverage else best
+    return best if understood else None
 
 
 def by_intent(matches: list[Match]) -> dict[str, float]:

@@ -67,8 +67,11 @@ COMPOUND = [
     ("concern/age", "ik ben 50, kan ik nog meedoen"),
     ("concern/age", "ben ik niet te oud"),
     ("concern/no_degree", "ik heb geen diploma"),
+    ("concern/no_degree", "zonder diploma, mag ik wel meedoen"),
     ("support/laptop", "krijg ik een laptop"),
+    ("support/laptop", "kan ik een laptop lenen"),
     ("greet", "hoi hallo"),
+    ("greet", "hoi, kan ik iets vragen"),
 ]
 
 
@@ -83,6 +86,9 @@ def test_a_compound_question_finds_its_second_answer() -> None:
 def test_one_question_or_an_unmatched_part_has_no_second_answer() -> None:
     index = Index(COMPOUND)
     assert second_answer(index, "ik heb geen diploma", first="concern/no_degree") is None
+    # "kan ik toch meedoen" is the same question's tail: "meedoen" is no one answer's topic
+    tail = "ik heb geen diploma, kan ik toch meedoen"
+    assert second_answer(index, tail, first="concern/no_degree") is None
     assert second_answer(index, "hoi hallo, ik heb geen diploma", first="concern/no_degree") is None
     # the first answer must be one of the parts: otherwise Tekkie misread the message
     assert second_answer(index, "ik ben 52 en heb geen diploma", first="support/laptop") is None
