@@ -145,10 +145,9 @@ class RetrievalRanker(GraphComponent):
         message.set("intent", dict(ranking[0]), add_to_output=True)
 
     def _rerank_responses(self, message: Message, matches: List[Match]) -> Optional[str]:
-        """Re-rank each response selector; the chosen answer of the message's own intent."""
+        """Re-rank each response selector; the answer that will be said."""
         selectors = message.get("response_selector") or {}
         chosen: Optional[str] = None
-        top = (message.get("intent") or {}).get("name")
         coverage = {match.intent: match.coverage for match in matches}
         for key, selected in selectors.items():
             if not isinstance(selected, dict) or not selected.get("ranking"):
@@ -162,9 +161,9 @@ class RetrievalRanker(GraphComponent):
                 ({**entry, "confidence": mixed[entry["intent_response_key"]]} for entry in ranking),
                 key=lambda entry: entry["confidence"], reverse=True,
             )  # fmt: skip
-            # The answer belongs to the message's intent: a "fact" is never answered as a "concern".
-            own = [entry for entry in ranking if entry["intent_response_key"].startswith(f"{top}/")]
-            best = own[0] if own else ranking[0]
+            # Rasa's one "default" selector ranks every answer (fact, concern, support); its best
+            # one is said whichever of the three the intent is, as it was without this ranker.
+            best = ranking[0]
             response = dict(selected.get("response") or {})
             if response.get("intent_response_key") != best["intent_response_key"]:
                 response.update(
@@ -174,8 +173,7 @@ class RetrievalRanker(GraphComponent):
                 response.pop("responses", None)  # they belonged to the other answer
             response["confidence"] = best["confidence"]
             selectors[key] = {**selected, "response": response, "ranking": ranking}
-            if own:
-                chosen = str(best["intent_response_key"])
+            chosen = str(best["intent_response_key"])
         if selectors:
             message.set("response_selector", selectors, add_to_output=True)
         return chosen

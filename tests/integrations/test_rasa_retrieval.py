@@ -48,8 +48,7 @@ SCRIPT = textwrap.dedent(
         "response_selector": {"default": {
             "response": {"intent_response_key": "fact/other", "utter_action": "utter_fact/other",
                          "responses": [{"text": "x"}], "confidence": 0.6},
-            "ranking": [{"intent_response_key": "concern/age", "confidence": 0.9},
-                        {"intent_response_key": "fact/other", "confidence": 0.6},
+            "ranking": [{"intent_response_key": "fact/other", "confidence": 0.6},
                         {"intent_response_key": "fact/address", "confidence": 0.4}]}},
     })
     payload = Message(data={"text": "/greet", "intent": {"name": "greet", "confidence": 1.0},
@@ -86,7 +85,6 @@ def test_an_intent_sure_of_itself_without_shared_words_loses_to_one_with_them(re
 
 
 def test_the_chosen_answer_follows_the_shared_words_too(result: dict) -> None:  # type: ignore[type-arg]
-    """And it is one of the intent's own answers: a fact question never gets a worry's answer."""
     assert result["response"]["intent_response_key"] == "fact/address"
     assert result["response"]["utter_action"] == "utter_fact/address"
     assert "responses" not in result["response"]  # they belonged to the other answer
