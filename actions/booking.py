@@ -116,10 +116,10 @@ class ActionStartReschedule(Wired, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         """Say when the intake is now; the form then offers new times."""
-        current = await in_thread(intake.current_booking, self.deps.sessions, prospect(tracker))
-        if current is None and _choosing_a_time(tracker):
-            # "kan het een andere dag?" while booking: other times, not a new booking
+        if _choosing_a_time(tracker):
+            # "kan het een andere dag?" while picking a time (booking or moving): other times
             return [SlotSet("slot_page", int(tracker.get_slot("slot_page") or 0) + 1)]
+        current = await in_thread(intake.current_booking, self.deps.sessions, prospect(tracker))
         if current is not None:
             lang = language(tracker)
             when = intake.when_text(current.starts_at, current.mode, current.location, lang)

@@ -1,8 +1,9 @@
 """When Rasa is unsure, or a request is outside the school's business: answer honestly.
 
 A track named in the message ("wat is een growth hacker?", "tell me about ux design") is a
-question about that track, whatever else NLU made of it, so it gets the track's answer. A
-request outside the school's business gets "I only help with questions about the training".
+question about that track, on the aspect NLU came closest to (the work, pay, ...), unless NLU
+came closer to a worry or another question: then those are offered as choices. A request
+outside the school's business gets "I only help with questions about the training".
 A close call asks "Bedoel je ...?" with up to three questions prospects once asked and
 "Iets anders" (Rasa's two-stage fallback); nothing close, or "Iets anders", gets "I'm not sure"
 with the offer of a colleague and the menu, and is logged for staff (event
@@ -77,13 +78,12 @@ class ActionUnsure(Action):
 
 
 def _previous_text(tracker: Tracker) -> str | None:
-    """What the prospect typed before pressing "Iets anders"."""
-    texts = [
-        str(event.get("text") or "")
-        for event in tracker.events
-        if event.get("event") == "user" and not str(event.get("text") or "").startswith("/")
+    """What the prospect typed before "Iets anders" (pressed or typed: that turn is left out)."""
+    said = [
+        str(event.get("text") or "") for event in tracker.events if event.get("event") == "user"
     ]
-    return texts[-1] if texts else None
+    typed = [text for text in said[:-1] if not text.startswith("/")]
+    return typed[-1] if typed else None
 
 
 def _closest_question(parse: dict[str, Any]) -> str | None:

@@ -106,6 +106,8 @@ class RetrievalRanker(GraphComponent):
             text = message.get("text") or ""
             if text.startswith("/"):  # a button's payload: RegexMessageHandler decides
                 continue
+            if not self._index.tokens(text):  # "👍", "2": nothing to weigh, DIET decides alone
+                continue
             matches = self._index.rank(text)
             diet = {
                 entry["name"]: entry["confidence"] for entry in message.get("intent_ranking") or []

@@ -102,9 +102,13 @@ def parse_message(form: dict[str, str]) -> InboundMessage | None:
     campaign = None
     if form.get("ReferralSourceId"):  # a click-to-WhatsApp ad
         campaign = f"ad-{form['ReferralSourceId']}"[:64]
-    elif found := _CAMPAIGN.search(body):
-        campaign = found.group(1).lower()  # campaign codes are lowercase; people type "CODE X"
-        body = _CODE_IN_TEXT.sub("", body, count=1).strip() or body  # a code alone stays text
+    elif (bracketed := _CODE_IN_TEXT.search(body)) and (
+        found := _CAMPAIGN.search(bracketed.group(0))
+    ):  # "(code BUURT-WEST)", as a link fills it in: that code, not an earlier "campagne op"
+        campaign = found.group(1).lower()  # campaign codes are lowercase
+        body = (body[: bracketed.start()] + body[bracketed.end() :]).strip() or body
+    elif found := _CAMPAIGN.search(body):  # typed: "CODE X"
+        campaign = found.group(1).lower()
     base = InboundMessage(
         channel=CHANNEL, channel_user_id=number, campaign=campaign,
         metadata={"name_hint": form["ProfileName"]} if form.get("ProfileName") else {},

@@ -29,6 +29,8 @@ from rank_bm25 import BM25Okapi
 from rapidfuzz import fuzz, process
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
+TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # "10:30", "14.00": a slot, not a topic
+MAX_REPAIR_LENGTH = 30  # longer "words" are not typos or compounds (and splitting is quadratic)
 _STEMMERS = (snowballstemmer.stemmer("dutch"), snowballstemmer.stemmer("english"))
 TYPO_CUTOFF = 80.0  # rapidfuzz ratio: one wrong letter in a word of 5 or more ("laptob")
 MIN_FUZZY_LENGTH = 4  # shorter words are too easily something else ("kan" / "kun")
@@ -38,15 +40,20 @@ LINKS = ("", "s", "e", "en")  # Dutch linking sounds: "beroeps-", "studie-", "bo
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words without accents ("één" -> "een"); digits stay words."""
+    """Lower-case words without accents ("één" -> "een"); times ("10:30") are left out."""
     plain = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(char for char in plain if not unicodedata.combining(char))
-    return WORD.findall(plain)
+    return WORD.findall(TIME.sub(" ", plain))
 
 
-def token(word: str) -> str:
-    """A word as the index sees it: its stem; a number by its length ("52" ~ "50", not "0,0")."""
-    return f"#{len(word)}" if word.isdigit() else stem(word)
+def token(word: str) -> str | None:
+    """A word as the index sees it: its stem, or None for a number that tells nothing.
+
+    An age-like number is "#2" ("52" ~ "50"); other numbers ("2", "2026") are left out.
+    """
+    if word.isdigit():
+        return "#2" if len(word) == 2 else None
+    return stem(word)
 
 
 @lru_cache(maxsize=65536)
@@ -77,7 +84,10 @@ class Index:
 
     def __post_init__(self) -> None:
         """Build the index; an empty set of examples gives an index that finds nothing."""
-        documents = [[token(word) for word in words(text)] or ["\x00"] for _, text in self.examples]
+        documents = [
+            [found for word in words(text) if (found := token(word))] or ["\x00"]
+            for _, text in self.examples
+        ]
         self._bm25 = BM25Okapi(documents or [["\x00"]])
         self._vocabulary = {token for document in documents for token in document}
         raw = {word for _, text in self.examples for word in words(text)}
@@ -92,7 +102,9 @@ class Index:
         result: list[str] = []
         for word in words(text):
             known = token(word)
-            if known in self._vocabulary:
+            if known is None:
+                continue
+            if known in self._vocabulary or len(word) > MAX_REPAIR_LENGTH:
                 result.append(known)
             else:
                 result.extend(self._repair(word) or [known])
@@ -149,7 +161,7 @@ class Index:
 
     def rank(self, text: str) -> list[Match]:
         """Every intent with at least one shared word, best coverage first."""
-        tokens = self.tokens(text)
+        tokens = list(dict.fromkeys(self.tokens(text)))  # "hoi hoi" is one word, not two
         if not tokens:
             return []
         ceiling = self._self_score(tokens)

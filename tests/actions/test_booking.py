@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from sqlalchemy import select
@@ -190,10 +191,15 @@ async def test_start_reschedule_says_the_current_time_and_asks_any_mode(
     ]
 
 
+@pytest.mark.parametrize("booked", [False, True], ids=["booking", "moving"])
 async def test_another_day_while_choosing_a_time_shows_other_times_not_a_reschedule(
-    database: sessionmaker[Session],
+    database: sessionmaker[Session], booked: bool
 ) -> None:
-    """A new day while picking a time in a booking: the form goes on, one page further."""
+    """A new day while picking a time (a first booking or a move): one page further."""
+    if booked:
+        with database.begin() as session:
+            lead = make_lead(session)
+            bookings.book(session, lead=lead, slot_id=make_slot(session, MORNING), notices=NOTICES)
     form = {"requested_slot": "slot_id", "slot_page": 1, "consent": True}
     choosing = tracker("kan het toch een andere dag?", intent="reschedule_intake", slots=form)
     choosing.active_loop = {"name": "booking_form"}

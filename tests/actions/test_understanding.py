@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from structlog.testing import capture_logs
@@ -81,11 +82,15 @@ async def test_a_close_call_asks_which_question_was_meant() -> None:
     ]
 
 
-async def test_something_else_is_an_honest_not_sure_about_the_question_before() -> None:
+@pytest.mark.parametrize("refusal", ["/something_else", "geen van deze vragen"])
+async def test_something_else_is_an_honest_not_sure_about_the_question_before(
+    refusal: str,
+) -> None:
+    """Pressed or typed, the question logged for staff is the one before the refusal."""
     asked = tracker("hoe kom ik bij jullie met de bus", "nlu_fallback")
-    events = [*asked.events, {"event": "user", "text": "/something_else",
+    events = [*asked.events, {"event": "user", "text": refusal,
                               "parse_data": {"intent": {"name": "something_else"}}}]  # fmt: skip
-    latest = {"text": "/something_else", "intent": {"name": "something_else", "confidence": 1.0},
+    latest = {"text": refusal, "intent": {"name": "something_else", "confidence": 1.0},
               **close_call("")}  # fmt: skip
     pressed = Tracker("webchat:u1", {"language": "nl"}, latest, events, False, None, {}, "x")
     with capture_logs() as logs:

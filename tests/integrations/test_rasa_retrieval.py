@@ -53,7 +53,9 @@ SCRIPT = textwrap.dedent(
     })
     payload = Message(data={"text": "/greet", "intent": {"name": "greet", "confidence": 1.0},
                             "intent_ranking": [{"name": "greet", "confidence": 1.0}]})
-    ranker.process([message, payload])
+    emoji = Message(data={"text": "👍", "intent": {"name": "greet", "confidence": 0.97},
+                          "intent_ranking": [{"name": "greet", "confidence": 0.97}]})
+    ranker.process([message, payload, emoji])
     print(json.dumps({
         "intent": message.get("intent"),
         "ranking": message.get("intent_ranking"),
@@ -61,6 +63,7 @@ SCRIPT = textwrap.dedent(
         "retrieval": message.get("tekkie_retrieval"),
         "payload": payload.get("intent"),
         "payload_retrieval": payload.get("tekkie_retrieval"),
+        "emoji": emoji.get("intent_ranking"),
     }))
     """
 )
@@ -95,6 +98,11 @@ def test_the_best_examples_go_along_for_the_did_you_mean_choices(result: dict) -
     assert best["intent"] == "fact/address"
     assert best["example"] == "wat is jullie adres"
     assert result["retrieval"]["diet"] == {"costs": 0.7, "fact": 0.3}  # kept for calibration
+
+
+def test_a_message_without_words_is_left_to_diet(result: dict) -> None:  # type: ignore[type-arg]
+    """ "👍" as a yes: no words to weigh, so DIET's 0.97 stands (not 0.2 of it)."""
+    assert result["emoji"] == [{"name": "greet", "confidence": 0.97}]
 
 
 def test_a_button_payload_is_left_to_rasa(result: dict) -> None:  # type: ignore[type-arg]

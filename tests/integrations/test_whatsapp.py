@@ -31,6 +31,9 @@ def test_a_campaign_code_from_a_prefilled_link_or_an_ad_is_kept() -> None:
     assert coded is not None
     assert coded.campaign == "buurt-west"  # codes are lowercase, however they are typed
     assert coded.text == "Hoi! Ik wil meer weten"  # the code is not part of the question
+    told = parse_message({**FORM, "Body": "Ik zag de campagne op facebook (code BUURT-WEST)"})
+    assert told is not None
+    assert (told.campaign, told.text) == ("buurt-west", "Ik zag de campagne op facebook")
     ad = parse_message({**FORM, "ReferralSourceId": "120200", "ReferralSourceType": "ad"})
     assert ad is not None
     assert ad.campaign == "ad-120200"

@@ -92,3 +92,21 @@ def test_one_question_or_an_unmatched_part_has_no_second_answer() -> None:
     assert second_answer(index, "hoi hallo, ik heb geen diploma", first="concern/no_degree") is None
     # the first answer must be one of the parts: otherwise Tekkie misread the message
     assert second_answer(index, "ik ben 52 en heb geen diploma", first="support/laptop") is None
+
+
+def test_emoji_times_and_plain_numbers_give_no_words(index: Index) -> None:
+    """Nothing to weigh: DIET decides alone ("👍" is a yes, "2" picks an option)."""
+    for text in ("👍", "2", "10:30", "14.00"):
+        assert index.tokens(text) == []
+    assert index.tokens("ik ben 52") == index.tokens("ik ben 47")  # an age is an age
+
+
+def test_repeating_a_word_does_not_make_a_message_match_better(index: Index) -> None:
+    (once,) = [m for m in index.rank("wat kost de opleiding") if m.intent == "costs"]
+    (thrice,) = [m for m in index.rank("kost kost kost de opleiding wat") if m.intent == "costs"]
+    assert thrice.coverage == pytest.approx(once.coverage)
+
+
+def test_a_very_long_word_is_not_taken_apart(index: Index) -> None:
+    """Splitting every tail of a 2000-letter word would block Rasa for seconds."""
+    assert len(index.tokens("a" * 1999)) == 1
