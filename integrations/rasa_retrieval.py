@@ -106,9 +106,10 @@ class RetrievalRanker(GraphComponent):
             text = message.get("text") or ""
             if text.startswith("/"):  # a button's payload: RegexMessageHandler decides
                 continue
-            if not self._index.tokens(text):  # "👍", "2": nothing to weigh, DIET decides alone
+            tokens = self._index.tokens(text)
+            if not tokens:  # "👍", "2": nothing to weigh, DIET decides alone
                 continue
-            matches = self._index.rank(text)
+            matches = self._index.ranked(tokens)
             diet = {
                 entry["name"]: entry["confidence"] for entry in message.get("intent_ranking") or []
             }
@@ -116,7 +117,7 @@ class RetrievalRanker(GraphComponent):
             selector = _selector_ranking(message)
             self._rerank_intents(message, diet, coverage)
             chosen = self._rerank_responses(message, matches)
-            also = second_answer(self._index, text, first=chosen) if chosen else None
+            also = second_answer(self._index, text, first=chosen, matches=matches)
             message.set(
                 OUTPUT,
                 {

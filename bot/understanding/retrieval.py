@@ -135,33 +135,31 @@ class Index:
                     return [stem(base), tail_stem]
         return []
 
-    def topic_words(self, text: str, intent: str) -> set[str]:
-        """The stems of `text` that mostly occur in `intent`'s examples ("diploma", "laptop")."""
+    def topic_words(self, tokens: list[str], intent: str) -> set[str]:
+        """The stems among `tokens` that mostly occur in `intent`'s examples ("diploma")."""
         found = set()
-        for token in self.tokens(text):
+        for token in tokens:
             where = self._intents_of.get(token)
             if where and where[intent] > TOPIC_SHARE * sum(where.values()):
                 found.add(token)
         return found
 
     def _self_score(self, tokens: list[str]) -> float:
-        """BM25 of the message against a document that is exactly the message."""
+        """BM25 of the message (each word once) against a document that is exactly it."""
         bm25 = self._bm25
         idf: dict[str, float] = bm25.idf
         unseen = max(idf.values(), default=1.0)
         k1, b, average = float(bm25.k1), float(bm25.b), float(bm25.avgdl)
         norm = k1 * (1 - b + b * len(tokens) / average)
-        counts: dict[str, int] = defaultdict(int)
-        for token in tokens:
-            counts[token] += 1
-        return sum(
-            idf.get(token, unseen) * count * (k1 + 1) / (count + norm)
-            for token, count in counts.items()
-        )
+        return sum(idf.get(token, unseen) * (k1 + 1) / (1 + norm) for token in tokens)
 
     def rank(self, text: str) -> list[Match]:
         """Every intent with at least one shared word, best coverage first."""
-        tokens = list(dict.fromkeys(self.tokens(text)))  # "hoi hoi" is one word, not two
+        return self.ranked(self.tokens(text))
+
+    def ranked(self, tokens: list[str]) -> list[Match]:
+        """`rank` for a message already turned into tokens (`tokens`)."""
+        tokens = list(dict.fromkeys(tokens))  # "hoi hoi" is one word, not two
         if not tokens:
             return []
         ceiling = self._self_score(tokens)
@@ -187,26 +185,29 @@ ALSO_COVERAGE = 0.5  # the other part must match its own answer this well
 TIE = 0.05  # "ik ben 52" fits the age worry and who may join equally
 
 
-def second_answer(index: Index, text: str, *, first: str | None) -> Match | None:
+def second_answer(
+    index: Index, text: str, *, first: str | None, matches: list[Match]
+) -> Match | None:
     """A compound question's other part: a clause that brings its own topic and answer.
 
     "ik ben 52 en heb geen diploma" is answered as the age worry; the clause "heb geen diploma"
     matches the diploma worry well and holds "diploma", a word of that answer's own (most
     examples with it are the diploma worry's) that the age example lacks: that one is answered
     too. "ik heb geen diploma, kan ik toch meedoen" is one question: "kan ik toch meedoen"
-    belongs to no answer in particular.
+    belongs to no answer in particular. `matches` is `index.rank(text)`, already at hand.
     """
     parts = [part for part in CLAUSE.split(text) if len(words(part)) >= 2]
     if first is None or len(parts) < 2:
         return None
-    explained = next((m for m in index.rank(text) if m.intent == first), None)
+    explained = next((m for m in matches if m.intent == first), None)
     if explained is None:
         return None
     seen = set(index.tokens(explained.example))
     best: Match | None = None
     understood = False  # some clause is the first answer's, or that answer was a misreading
     for part in parts:
-        ranked = index.rank(part)
+        tokens = index.tokens(part)
+        ranked = index.ranked(tokens)
         if ranked and any(m.intent == first and m.coverage >= ranked[0].coverage - TIE
                           for m in ranked):  # fmt: skip
             understood = True
@@ -214,8 +215,8 @@ def second_answer(index: Index, text: str, *, first: str | None) -> Match | None
         if not ranked or "/" not in ranked[0].intent:
             continue
         top = ranked[0]
-        new = set(index.tokens(part)) - seen
-        if top.coverage >= ALSO_COVERAGE and new & index.topic_words(part, top.intent):
+        new = set(tokens) - seen
+        if top.coverage >= ALSO_COVERAGE and new & index.topic_words(tokens, top.intent):
             best = top if best is None or top.coverage > best.coverage else best
     return best if understood else None
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.understanding.retrieval import Index, combine, second_answer, words
+from bot.understanding.retrieval import Index, Match, combine, second_answer, words
 
 EXAMPLES = [
     ("fact/address", "waar zitten jullie"),
@@ -75,23 +75,27 @@ COMPOUND = [
 ]
 
 
+def also(index: Index, text: str, *, first: str) -> Match | None:
+    return second_answer(index, text, first=first, matches=index.rank(text))
+
+
 def test_a_compound_question_finds_its_second_answer() -> None:
     """ "ik ben 52 en heb geen diploma": age first, the diploma too (52 ~ 50: a number)."""
     index = Index(COMPOUND)
-    also = second_answer(index, "ik ben 52 en heb geen diploma", first="concern/age")
-    assert also is not None
-    assert also.intent == "concern/no_degree"
+    found = also(index, "ik ben 52 en heb geen diploma", first="concern/age")
+    assert found is not None
+    assert found.intent == "concern/no_degree"
 
 
 def test_one_question_or_an_unmatched_part_has_no_second_answer() -> None:
     index = Index(COMPOUND)
-    assert second_answer(index, "ik heb geen diploma", first="concern/no_degree") is None
+    assert also(index, "ik heb geen diploma", first="concern/no_degree") is None
     # "kan ik toch meedoen" is the same question's tail: "meedoen" is no one answer's topic
     tail = "ik heb geen diploma, kan ik toch meedoen"
-    assert second_answer(index, tail, first="concern/no_degree") is None
-    assert second_answer(index, "hoi hallo, ik heb geen diploma", first="concern/no_degree") is None
+    assert also(index, tail, first="concern/no_degree") is None
+    assert also(index, "hoi hallo, ik heb geen diploma", first="concern/no_degree") is None
     # the first answer must be one of the parts: otherwise Tekkie misread the message
-    assert second_answer(index, "ik ben 52 en heb geen diploma", first="support/laptop") is None
+    assert also(index, "ik ben 52 en heb geen diploma", first="support/laptop") is None
 
 
 def test_emoji_times_and_plain_numbers_give_no_words(index: Index) -> None:
