@@ -115,7 +115,7 @@ class RetrievalRanker(GraphComponent):
             }
             coverage = by_intent(matches)
             selector = _selector_ranking(message)
-            self._rerank_intents(message, diet, coverage)
+            self._rerank_intents(message, coverage)
             chosen = self._rerank_responses(message, matches)
             also = second_answer(self._index, text, first=chosen, matches=matches)
             message.set(
@@ -133,19 +133,23 @@ class RetrievalRanker(GraphComponent):
             )
         return messages
 
-    def _rerank_intents(
-        self, message: Message, diet: Dict[str, float], coverage: Dict[str, float]
-    ) -> None:
-        if not diet:
+    def _rerank_intents(self, message: Message, coverage: Dict[str, float]) -> None:
+        entries = message.get("intent_ranking") or []
+        if not entries:
             return
-        mixed = combine(diet, coverage, weight=self._weight)
-        entries = message.get("intent_ranking")
-        ranking = sorted(
-            ({**entry, "confidence": mixed[entry["name"]]} for entry in entries),
-            key=lambda entry: entry["confidence"], reverse=True,
-        )  # fmt: skip
+        ranking = self._mixed(entries, "name", coverage)
         message.set("intent_ranking", ranking, add_to_output=True)
         message.set("intent", dict(ranking[0]), add_to_output=True)
+
+    def _mixed(
+        self, entries: List[Dict[str, Any]], name: str, coverage: Dict[str, float]
+    ) -> List[Dict[str, Any]]:
+        """Rasa's ranking `entries` (named by `name`) with mixed confidences, best first."""
+        mixed = combine(
+            {entry[name]: entry["confidence"] for entry in entries}, coverage, weight=self._weight
+        )
+        ranked = [{**entry, "confidence": mixed[entry[name]]} for entry in entries]
+        return sorted(ranked, key=lambda entry: float(entry["confidence"]), reverse=True)
 
     def _rerank_responses(self, message: Message, matches: List[Match]) -> Optional[str]:
         """Re-rank each response selector; the answer that will be said."""
@@ -155,15 +159,7 @@ class RetrievalRanker(GraphComponent):
         for key, selected in selectors.items():
             if not isinstance(selected, dict) or not selected.get("ranking"):
                 continue
-            ranking = selected["ranking"]
-            mixed = combine(
-                {entry["intent_response_key"]: entry["confidence"] for entry in ranking},
-                coverage, weight=self._weight,
-            )  # fmt: skip
-            ranking = sorted(
-                ({**entry, "confidence": mixed[entry["intent_response_key"]]} for entry in ranking),
-                key=lambda entry: entry["confidence"], reverse=True,
-            )  # fmt: skip
+            ranking = self._mixed(selected["ranking"], "intent_response_key", coverage)
             # Rasa's one "default" selector ranks every answer (fact, concern, support); its best
             # one is said whichever of the three the intent is, as it was without this ranker.
             best = ranking[0]
