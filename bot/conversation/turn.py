@@ -17,7 +17,7 @@ from bot.db.repositories import conversations as repo
 from bot.db.repositories.leads import touch_lead
 from bot.messages import Button, InboundMessage, OutboundMessage
 from bot.texts import say
-from bot.understanding.choices import typed_answer
+from bot.understanding.choices import offers_choices, yes_or_no
 
 log = structlog.get_logger(__name__)
 MAX_TEXT_LENGTH = 2000
@@ -220,9 +220,12 @@ def _rasa_text(
         return text
     if found is not None and found.last_buttons and (message.numbered_choices or len(text) < 40):
         buttons = repo.last_turn_buttons(session, conversation=found)
-        if choice := typed_answer([(b.title, b.payload) for b in buttons], text):
+        payloads, said = [b.payload for b in buttons], _plain(text)
+        if choice := yes_or_no(payloads, said):
             return choice  # "ja" to "Bedoel je ...?": the question it offered first
-        if message.numbered_choices and (choice := _numbered_choice(buttons, text)):
+        # a choice's own words choose it; a number too where options are numbered text
+        choosing = message.numbered_choices or offers_choices(payloads)
+        if choosing and (choice := _typed_choice(buttons, said, numbers=message.numbered_choices)):
             return choice
     return GIBBERISH if looks_like_mashing(text) else text
 
@@ -236,10 +239,9 @@ def _offered_payload(session: Session, found: Conversation, message: InboundMess
     )
 
 
-def _numbered_choice(buttons: list[Button], text: str) -> str | None:
-    """Typed "2" or an option's words choose one of the latest turn's numbered options."""
-    said = _plain(text)
-    if said.isdigit() and 1 <= int(said) <= len(buttons):
+def _typed_choice(buttons: list[Button], said: str, *, numbers: bool) -> str | None:
+    """Typed words of an option (or, with `numbers`, its number "2") choose it."""
+    if numbers and said.isdigit() and 1 <= int(said) <= len(buttons):
         return buttons[int(said) - 1].payload
     return next((b.payload for b in buttons if _plain(b.title) == said), None)
 

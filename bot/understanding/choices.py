@@ -9,7 +9,6 @@ nothing close enough means no choices, and Tekkie says honestly that it does not
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,19 +77,19 @@ def _as_question(example: str) -> str:
     return text if text[-1] in "?!." else f"{text}?"
 
 
-def typed_answer(offered: Sequence[tuple[str, str]], text: str) -> str | None:
-    """The payload a typed reply to "Bedoel je ...?" stands for, if it is one.
+def offers_choices(payloads: Sequence[str]) -> bool:
+    """The latest buttons were a "Bedoel je ...?": its last button is "iets anders"."""
+    return bool(payloads) and payloads[-1] == SOMETHING_ELSE
 
-    "ja" takes the first (closest) question, "nee" is "iets anders", and a choice's own words
-    choose it. Only when the latest buttons were such choices: elsewhere "ja" means what Rasa
-    makes of it.
+
+def yes_or_no(payloads: Sequence[str], said: str) -> str | None:
+    """The payload a plain "ja" or "nee" to "Bedoel je ...?" stands for, if it is one.
+
+    `said` is the reply as lower-case words. "ja" takes the first (closest) question, "nee" is
+    "iets anders". Only after such choices: elsewhere "ja" means what Rasa makes of it.
     """
-    if not offered or offered[-1][1] != SOMETHING_ELSE:
+    if not offers_choices(payloads):
         return None
-    said = " ".join(re.findall(r"\w+", text.lower()))
     if said in YES:
-        return offered[0][1]
-    if said in NO:
-        return SOMETHING_ELSE
-    return next((payload for title, payload in offered
-                 if " ".join(re.findall(r"\w+", title.lower())) == said), None)  # fmt: skip
+        return payloads[0]
+    return SOMETHING_ELSE if said in NO else None
