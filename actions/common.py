@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
+from bot.guidance.answers import Reply
 from bot.intake.chat import Prospect
 
 T = TypeVar("T")
@@ -43,6 +45,13 @@ def intent(tracker: Tracker) -> str | None:
 def button(title: str, payload: str) -> dict[str, str]:
     """A quick-reply button."""
     return {"title": title, "payload": payload}
+
+
+def utter_replies(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
+    """Say content answers (`bot.guidance.answers`), each with its buttons."""
+    for reply in replies:
+        buttons = [button(title, payload) for title, payload in reply.buttons]
+        dispatcher.utter_message(text=reply.text, buttons=buttons)
 
 
 async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

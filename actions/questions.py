@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, intent, language
+from actions.common import intent, language, utter_replies
 from bot.guidance.answers import track_answer
 from bot.guidance.content import content
 
@@ -27,11 +27,8 @@ class ActionAnswerTrack(Action):
         asked = intent(tracker) or "ask_careers"
         named = next(tracker.get_latest_entity_values("track"), None)
         track_id = None if asked == "ask_careers" else named or tracker.get_slot("track")
-        for reply in track_answer(
-            content(), intent=asked, track_id=track_id, language=language(tracker)
-        ):
-            dispatcher.utter_message(
-                text=reply.text,
-                buttons=[button(title, payload) for title, payload in reply.buttons],
-            )
+        lang = language(tracker)
+        utter_replies(
+            dispatcher, track_answer(content(), intent=asked, track_id=track_id, language=lang)
+        )
         return []

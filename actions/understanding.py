@@ -19,12 +19,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import INTERRUPTIONS, button, intent, language
+from actions.common import INTERRUPTIONS, button, intent, language, utter_replies
 from bot.conversation.language import detect_language
 from bot.guidance.answers import ASPECTS, track_answer
 from bot.guidance.content import content
 from bot.texts import say
-from bot.understanding.choices import SOMETHING_ELSE, choices
+from bot.understanding.choices import SOMETHING_ELSE, SOMETHING_ELSE_INTENT, choices
 
 # Questions worth offering as "Bedoel je ...?"; not the menu, a greeting or "ja".
 OFFERABLE = (INTERRUPTIONS | {"book_intake"}) - {
@@ -46,9 +46,9 @@ class ActionUnsure(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         """Answer the named track, decline off-topic requests, or say honestly it is unsure."""
-        lang = language(tracker)
+        lang, asked = language(tracker), intent(tracker)
         parse = tracker.latest_message or {}
-        offered = [] if intent(tracker) == SOMETHING_ELSE[1:] else choices(
+        offered = [] if asked == SOMETHING_ELSE_INTENT else choices(
             parse, offerable=OFFERABLE,
             in_language=lambda example: detect_language(example, current=lang) == lang,
         )  # fmt: skip
@@ -57,11 +57,11 @@ class ActionUnsure(Action):
         if track is not None and (not offered or closest in TRACK_QUESTIONS):
             # "wat verdient een growth hacker" that NLU was unsure of: about that track
             aspect = closest if closest in TRACK_QUESTIONS else "ask_track_work"
-            for reply in track_answer(content(), intent=aspect, track_id=track, language=lang):
-                buttons = [button(title, payload) for title, payload in reply.buttons]
-                dispatcher.utter_message(text=reply.text, buttons=buttons)
+            utter_replies(
+                dispatcher, track_answer(content(), intent=aspect, track_id=track, language=lang)
+            )
             return []
-        if intent(tracker) == "out_of_scope" or (not offered and closest == "out_of_scope"):
+        if asked == "out_of_scope" or (not offered and closest == "out_of_scope"):
             dispatcher.utter_message(response="utter_only_training")
             return []
         if offered:
@@ -70,7 +70,7 @@ class ActionUnsure(Action):
             dispatcher.utter_message(text=say("did_you_mean", lang), buttons=buttons)
             return []
         text = parse.get("text") or ""
-        if intent(tracker) == SOMETHING_ELSE[1:]:  # the message they meant is the one before
+        if asked == SOMETHING_ELSE_INTENT:  # the message they meant is the one before
             text = _previous_text(tracker) or text
         log.info("understanding.unsure", sender=tracker.sender_id, text=text[:300], language=lang)
         dispatcher.utter_message(response="utter_default")

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-SOMETHING_ELSE = "/something_else"  # the last button of every "Bedoel je ...?"
+SOMETHING_ELSE_INTENT = "something_else"
+SOMETHING_ELSE = f"/{SOMETHING_ELSE_INTENT}"  # the payload of the last button of "Bedoel je"
 YES = frozenset({"ja", "jaa", "ja klopt", "klopt", "jazeker", "ja graag", "ja dat", "jep", "jup",
                  "precies", "dat bedoel ik", "yes", "yes please", "yep", "yeah", "correct",
                  "that one", "exactly"})  # fmt: skip
