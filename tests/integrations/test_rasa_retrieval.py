@@ -1,13 +1,11 @@
 """The retrieval ranker inside Rasa's own Python: trained, persisted, loaded, re-ranking."""
 
 import json
-import subprocess
 import textwrap
 
 import pytest
 
-from bot.ops import rasa_project
-from bot.settings import PROJECT_ROOT
+from tests.support.rasa_python import run_in_rasa
 
 pytestmark = pytest.mark.rasa
 
@@ -71,13 +69,8 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def result() -> dict:  # type: ignore[type-arg]
-    python = rasa_project.rasa_executable().with_name("python")
-    ran = subprocess.run(
-        [str(python), "-c", SCRIPT], cwd=PROJECT_ROOT, env=rasa_project.rasa_environment(),
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert ran.returncode == 0, ran.stderr[-3000:]
-    return json.loads(ran.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    printed = run_in_rasa(SCRIPT, timeout=300)
+    return json.loads(printed.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def test_an_intent_sure_of_itself_without_shared_words_loses_to_one_with_them(result: dict) -> None:  # type: ignore[type-arg]

@@ -1,12 +1,10 @@
 """The launcher that hands Rasa its token, checked against Rasa's own argument parser."""
 
-import subprocess
 import textwrap
 
 import pytest
 
-from bot.ops import rasa_project
-from bot.settings import PROJECT_ROOT
+from tests.support.rasa_python import run_in_rasa
 
 pytestmark = pytest.mark.rasa
 
@@ -26,10 +24,4 @@ SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize("token", ["-starts-with-a-dash_Xy9", "plain_token_0123456789"])
 def test_rasa_reads_the_whole_token_even_when_it_starts_with_a_dash(token: str) -> None:
     """Defect: a generated token that began with "-" stopped Rasa at start-up (CI, 1 in 64)."""
-    python = rasa_project.rasa_executable().with_name("python")
-    result = subprocess.run(
-        [str(python), "-c", SCRIPT, token], cwd=PROJECT_ROOT, env=rasa_project.rasa_environment(),
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "token True" in result.stdout
+    assert "token True" in run_in_rasa(SCRIPT, token)

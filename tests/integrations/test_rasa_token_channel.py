@@ -1,12 +1,10 @@
 """Tekkie's Rasa channel, run by Rasa's own Python: a failed custom action is never swallowed."""
 
-import subprocess
 import textwrap
 
 import pytest
 
-from bot.ops import rasa_project
-from bot.settings import PROJECT_ROOT
+from tests.support.rasa_python import run_in_rasa
 
 pytestmark = pytest.mark.rasa
 
@@ -40,12 +38,7 @@ SCRIPT = textwrap.dedent(
 
 def test_a_failing_custom_action_is_flagged_for_the_turn() -> None:
     """Rasa logs "Bot will continue" and answers anyway; the channel must see the failure."""
-    python = rasa_project.rasa_executable().with_name("python")
-    result = subprocess.run(
-        [str(python), "-c", SCRIPT], cwd=PROJECT_ROOT, env=rasa_project.rasa_environment(),
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "raised" in result.stdout
-    assert "flagged ['action_read_context']" in result.stdout
-    assert "actions up False" in result.stdout
+    printed = run_in_rasa(SCRIPT)
+    assert "raised" in printed
+    assert "flagged ['action_read_context']" in printed
+    assert "actions up False" in printed
