@@ -54,12 +54,12 @@ class Parsed:
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")  # [data analist]{"entity": ...}
 
 
-def examples() -> Iterator[tuple[str, str]]:
-    """(label, message as the prospect typed it) from every held-out file."""
-    for path in sorted(HELDOUT_DIR.glob("*.yml")):
+def examples(directory: Path = HELDOUT_DIR) -> Iterator[tuple[str, str]]:
+    """(intent, message as the prospect typed it) from every NLU file in `directory`."""
+    for path in sorted(directory.glob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             for line in str(item.get("examples", "")).splitlines():
-                if line.strip().startswith("- "):
+                if "intent" in item and line.strip().startswith("- "):
                     yield item["intent"], ANNOTATION.sub(r"\1", line.strip()[2:].strip())
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
-import yaml
-
-from benchmarks.calibrate_retrieval import ANNOTATION
+from benchmarks.calibrate_retrieval import examples
 from bot.settings import PROJECT_ROOT
 from bot.understanding.retrieval import Index
 
@@ -27,13 +25,7 @@ MESSY = [
 
 def training_examples() -> list[tuple[str, str]]:
     """(intent, text) of every NLU training example."""
-    found = []
-    for path in sorted((PROJECT_ROOT / "dialogues" / "data" / "nlu").glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            for line in str(item.get("examples", "")).splitlines():
-                if "intent" in item and line.strip().startswith("- "):
-                    found.append((item["intent"], ANNOTATION.sub(r"\1", line.strip()[2:])))
-    return found
+    return list(examples(PROJECT_ROOT / "dialogues" / "data" / "nlu"))
 
 
 def main() -> int:
