@@ -6,8 +6,9 @@ came closer to a worry or another question: then those are offered as choices. A
 outside the school's business gets "I only help with questions about the training".
 A close call asks "Bedoel je ...?" with up to three questions prospects once asked and
 "Iets anders" (Rasa's two-stage fallback); nothing close, or "Iets anders", gets "I'm not sure"
-with the offer of a colleague and the menu, and is logged for staff (event
-`understanding.unsure`), so questions Tekkie cannot answer yet are seen.
+with the offer of a colleague and the menu. Both are recorded for staff, grouped with
+similar questions (bot/learning/questions.py): "Vragen zonder antwoord" in the dashboard.
+Recording never costs the prospect their answer: when the database fails, it is logged.
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ import structlog
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import INTERRUPTIONS, button, intent, language, utter_replies
+from actions.common import INTERRUPTIONS, button, in_thread, intent, language, utter_replies
+from actions.wiring import Deps, Wired
 from bot.conversation.language import detect_language
+from bot.db.models import Reason
 from bot.guidance.answers import ASPECTS, track_answer
 from bot.guidance.content import content
+from bot.intake.chat import Prospect
+from bot.learning import questions
 from bot.texts import say
 from bot.understanding.choices import SOMETHING_ELSE, SOMETHING_ELSE_INTENT, choices
 
@@ -35,7 +41,7 @@ TRACK_QUESTIONS = frozenset(ASPECTS) - {"ask_careers"}
 log = structlog.get_logger(__name__)
 
 
-class ActionUnsure(Action):
+class ActionUnsure(Wired, Action):
     """Rasa's fallback and out-of-scope turns: a named track, a kind "no", or "not sure"."""
 
     def name(self) -> str:
@@ -68,13 +74,37 @@ class ActionUnsure(Action):
             buttons = [button(choice.title, choice.payload) for choice in offered]
             buttons.append(button(say("something_else", lang), SOMETHING_ELSE))
             dispatcher.utter_message(text=say("did_you_mean", lang), buttons=buttons)
+            await self._record(tracker, str(parse.get("text") or ""), lang, Reason.LOW_CONFIDENCE)
             return []
-        text = parse.get("text") or ""
-        if asked == SOMETHING_ELSE_INTENT:  # the message they meant is the one before
-            text = _previous_text(tracker) or text
-        log.info("understanding.unsure", sender=tracker.sender_id, text=text[:300], language=lang)
         dispatcher.utter_message(response="utter_default")
+        if asked == SOMETHING_ELSE_INTENT:  # the message they meant is the one before
+            if (earlier := _previous_text(tracker)) is not None:
+                await self._record(tracker, earlier, lang, Reason.DECLINED)
+        else:
+            await self._record(tracker, str(parse.get("text") or ""), lang, Reason.FALLBACK)
         return []
+
+    async def _record(self, tracker: Tracker, text: str, lang: str, reason: Reason) -> None:
+        """Keep the question for staff; a database failure is logged, the answer still goes."""
+        try:
+            await in_thread(_record, self.deps, tracker.sender_id, text, lang, reason)
+        except SQLAlchemyError as error:
+            log.warning("learning.record_failed", sender=tracker.sender_id, error=str(error))
+
+
+def _record(deps: Deps, sender_id: str, text: str, lang: str, reason: Reason) -> None:
+    who = Prospect.from_sender_id(sender_id)
+    with deps.sessions.begin() as session:
+        if reason is Reason.DECLINED:
+            questions.declined(
+                session, similarity=deps.similarity(), channel=who.channel,
+                channel_user_id=who.channel_user_id, text=text, language=lang,
+            )  # fmt: skip
+        else:
+            questions.record(
+                session, similarity=deps.similarity(), channel=who.channel,
+                channel_user_id=who.channel_user_id, text=text, language=lang, reason=reason,
+            )  # fmt: skip
 
 
 def _previous_text(tracker: Tracker) -> str | None:

@@ -7,23 +7,27 @@ gets `from_environment()`, built from the settings on first use, once per proces
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import make_engine, make_session_factory
+from bot.learning import similar
 from bot.outbox import Notices
 from bot.settings import get_settings
 
 
 @dataclass(frozen=True)
 class Deps:
-    """The database, where notices go, and the privacy notice's address."""
+    """The database, where notices go, the privacy notice's address, how questions compare."""
 
     sessions: sessionmaker[Session]
     notices: Notices
     privacy_url: str
+    # built on first use: it reads every training example (bot/learning/similar.py)
+    similarity: Callable[[], similar.Similarity] = similar.from_training_data
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,6 @@ Score = right - 3 x wrong. The line marked * is the best; put its numbers in con
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from bot.ops.nlu_report import HELDOUT_DIR
+from bot.understanding.nlu_files import examples
 from bot.understanding.retrieval import combine
 from tests.support.stack import make_stack, start, stop
 
@@ -49,18 +48,6 @@ class Parsed:
     coverage: dict[str, float]
     selector: dict[str, float]
     answers: dict[str, float]
-
-
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")  # [data analist]{"entity": ...}
-
-
-def examples(directory: Path = HELDOUT_DIR) -> Iterator[tuple[str, str]]:
-    """(intent, message as the prospect typed it) from every NLU file in `directory`."""
-    for path in sorted(directory.glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            for line in str(item.get("examples", "")).splitlines():
-                if "intent" in item and line.strip().startswith("- "):
-                    yield item["intent"], ANNOTATION.sub(r"\1", line.strip()[2:].strip())
 
 
 def decide(parsed: Parsed, weight: float, threshold: float) -> str | None:
@@ -106,7 +93,7 @@ def parse_all(url: str, token: str) -> list[Parsed]:
     """Parse every held-out message with the model."""
     parsed: list[Parsed] = []
     with httpx.Client(timeout=30) as client:
-        for label, text in examples():
+        for label, text in examples(HELDOUT_DIR):
             result: dict[str, Any] = client.post(
                 f"{url}/model/parse", params={"token": token}, json={"text": text}
             ).json()

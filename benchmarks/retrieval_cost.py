@@ -11,8 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from benchmarks.calibrate_retrieval import examples
-from bot.settings import PROJECT_ROOT
+from bot.understanding.nlu_files import examples
 from bot.understanding.retrieval import Index
 
 MESSY = [
@@ -25,7 +24,7 @@ MESSY = [
 
 def training_examples() -> list[tuple[str, str]]:
     """(intent, text) of every NLU training example."""
-    return list(examples(PROJECT_ROOT / "dialogues" / "data" / "nlu"))
+    return list(examples())
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.db.models import Booking, OutboxStatus, utcnow
-from bot.db.repositories import bookings, conversations, inbound, leads, webchat_inbox
+from bot.db.repositories import bookings, conversations, inbound, leads, questions, webchat_inbox
 from bot.db.repositories import outbox as outbox_rows
 from bot.intake.booking import active_booking, cancel
 from bot.messages import rasa_sender_id
@@ -51,6 +51,8 @@ def erase_person(
     conversations.delete_conversation(session, channel=channel, channel_user_id=channel_user_id)
     # the stored Telegram/WhatsApp messages hold what they wrote
     inbound.forget_inbound_of(session, channel=channel, channel_user_id=channel_user_id)
+    # the questions they asked that Tekkie could not answer; their groups keep only counts
+    questions.erase_person(session, channel=channel, channel_user_id=channel_user_id)
     if channel == "webchat":
         webchat_inbox.erase(session, channel_user_id=channel_user_id)
     outbox.enqueue(

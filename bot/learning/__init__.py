@@ -1,0 +1,1 @@
+"""The learning loop: questions Tekkie could not answer, feedback, staff content, publishing."""
