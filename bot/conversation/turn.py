@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import anyio
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.language import Lang, detect_language, normalise_language
 from bot.conversation.other_languages import other_languages, recognise
 from bot.conversation.rasa import Rasa, RasaUnavailableError
-from bot.db.models import Conversation
+from bot.db.models import Conversation, Reason
 from bot.db.repositories import conversations as repo
 from bot.db.repositories.leads import touch_lead
+from bot.learning import questions
+from bot.learning.similar import Similarity, from_training_data
 from bot.messages import Button, InboundMessage, OutboundMessage
 from bot.texts import say
 from bot.understanding.choices import offers_choices, yes_or_no
@@ -69,6 +73,7 @@ class Turn:
     text: str | None
     handed_off: bool = False
     replies: tuple[OutboundMessage, ...] = ()
+    other_language: str | None = None  # written in this language, which Tekkie does not speak
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,13 @@ class ConversationService:
     steps inside the transactions that take and finish the stored message.
     """
 
-    def __init__(self, *, sessions: sessionmaker[Session], rasa: Rasa) -> None:
+    def __init__(
+        self, *, sessions: sessionmaker[Session], rasa: Rasa,
+        similarity: Callable[[], Similarity] = from_training_data,
+    ) -> None:  # fmt: skip
         self._sessions = sessions
         self._rasa = rasa
+        self._similarity = similarity  # groups questions for staff (bot/learning/questions.py)
 
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         """Handle one inbound message and return Tekkie's replies.
@@ -116,7 +125,8 @@ class ConversationService:
             reply = OutboundMessage(text=say(key, language))
             return Turn(message, language, text=None, replies=(reply,))
         if not handed_off and (other := _in_other_language(message)) is not None:
-            return Turn(message, language, text=None, replies=(other,))
+            code, reply = other
+            return Turn(message, language, text=None, replies=(reply,), other_language=code)
         text = _rasa_text(session, found, message, language, literal=handed_off)
         return Turn(message, language, text=text, handed_off=handed_off)
 
@@ -158,6 +168,20 @@ class ConversationService:
         repo.touch(session, conversation=conversation)
         conversation.language = answer.language
         touch_lead(session, channel=message.channel, channel_user_id=message.channel_user_id)
+        if answer.turn.other_language is not None:
+            self._record_question(session, message, answer.turn.other_language)
+
+    def _record_question(self, session: Session, message: InboundMessage, language: str) -> None:
+        """Keep a question in a language Tekkie does not speak for staff; never fail the turn."""
+        try:
+            with session.begin_nested():
+                questions.record(
+                    session, similarity=self._similarity(), channel=message.channel,
+                    channel_user_id=message.channel_user_id, text=message.text or "",
+                    language=language, reason=Reason.OTHER_LANGUAGE,
+                )  # fmt: skip
+        except SQLAlchemyError as error:
+            log.warning("learning.record_failed", channel=message.channel, error=str(error))
 
     def _read(self, message: InboundMessage) -> Turn:
         with self._sessions() as session:
@@ -181,7 +205,7 @@ class ConversationService:
         await self._rasa.append_events(message.conversation_id, [event])
 
 
-def _in_other_language(message: InboundMessage) -> OutboundMessage | None:
+def _in_other_language(message: InboundMessage) -> tuple[str, OutboundMessage] | None:
     """The answer to typed text in a language Tekkie does not speak, in that language."""
     if message.text is None or message.command or message.payload or message.button_ref:
         return None
@@ -193,7 +217,8 @@ def _in_other_language(message: InboundMessage) -> OutboundMessage | None:
     # The payload carries the language, so the staff notice names it (actions/handoff.py).
     payload = '/talk_to_person{"spoken_language": "%s"}' % code  # noqa: UP031 - JSON braces
     person = Button(say("talk_to_person_button", "en"), payload)
-    return OutboundMessage(text=f"{other_languages()[code].text}\n\n{both}", buttons=(person,))
+    text = f"{other_languages()[code].text}\n\n{both}"
+    return code, OutboundMessage(text=text, buttons=(person,))
 
 
 def _rasa_text(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +17,7 @@ from bot.conversation.inbound import InboundPipeline
 from bot.conversation.rasa import RasaReply
 from bot.conversation.turn import ConversationService, TurnRefusedError
 from bot.db.repositories import conversations as repo
+from bot.learning import questions
 from bot.messages import Button, InboundMessage, OutboundMessage, button_ref
 
 
@@ -212,3 +214,29 @@ async def test_another_language_is_answered_in_it_without_rasa_and_offers_a_pers
     assert person.payload == '/talk_to_person{"spoken_language": "tr"}'  # staff see the language
     await service.handle(web(payload=person.payload))  # the offered button works
     assert rasa.texts == [person.payload]
+
+
+async def test_a_question_in_another_language_is_recorded_for_staff(
+    service: ConversationService, sessions: sessionmaker[Session]
+) -> None:
+    await service.handle(web("Merhaba, yazılım eğitimi hakkında bilgi almak istiyorum"))  # noqa: RUF001
+    with sessions() as session:
+        (view,) = questions.overview(session)
+    assert (view.group.language, view.reason, view.group.count) == ("tr", "other_language", 1)
+    assert view.title.startswith("Merhaba, yazılım")
+
+
+async def test_the_reply_stands_when_the_question_cannot_be_recorded(
+    service: ConversationService, sessions: sessionmaker[Session]
+) -> None:
+    """Recording fails at that moment: the prospect's turn and its buttons are kept all the same."""
+    with sessions.begin() as session:
+        session.execute(sql_text("DROP TABLE unanswered_questions"))
+    (reply,) = await service.handle(web("Merhaba, yazılım eğitimi hakkında bilgi almak istiyorum"))  # noqa: RUF001
+    assert reply.text.startswith("Merhaba! Ben Tekkie")
+    with sessions() as session:
+        conversation = repo.find_conversation(session, channel="webchat", channel_user_id="u1")
+        assert conversation is not None
+        assert [b.payload for b in repo.last_turn_buttons(session, conversation=conversation)] == [
+            '/talk_to_person{"spoken_language": "tr"}'
+        ]
