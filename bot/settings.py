@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     outbox_worker_interval: float = Field(
         default=2.0, ge=0, description="Seconds between outbox runs in each app; 0 disables."
     )
+    publish_worker_interval: float = Field(
+        default=3.0, ge=0,
+        description="Seconds between checks for content to publish (and Rasa's model); 0: off.",
+    )  # fmt: skip
     demo_slots: bool | None = Field(
         default=None, description="Seed a week of demo intake slots; default: embedded only."
     )

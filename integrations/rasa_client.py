@@ -55,6 +55,34 @@ class RasaClient:
             return False
         return response.status_code == 200 and bool(response.json().get("model_file"))
 
+    async def load_model(self, model_file: str, *, timeout: float = 300.0) -> None:
+        """Replace the running server's model (`PUT /model`); the old one answers until then.
+
+        Raises RasaUnavailableError when Rasa is unreachable or refuses the model; it keeps
+        the model it had then.
+        """
+        try:
+            response = await self._http.put(
+                "/model", params={"token": self._token}, json={"model_file": model_file},
+                timeout=timeout,
+            )  # fmt: skip
+        except httpx.HTTPError as error:
+            raise RasaUnavailableError(f"Rasa unreachable: {error!r}") from error
+        if response.status_code != 204:
+            raise RasaUnavailableError(f"Rasa refused the model ({response.status_code}): "
+                                       f"{response.text[:500]}")  # fmt: skip
+
+    async def model_file(self) -> str | None:
+        """The file name of the model Rasa has loaded; None when it is unreachable."""
+        try:
+            response = await self._http.get("/status", params={"token": self._token})
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        name = response.json().get("model_file")
+        return str(name).rsplit("/", 1)[-1] if name else None
+
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         """Add events to the conversation's tracker (Rasa predicts nothing for them).
 

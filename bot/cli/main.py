@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.campaigns import app as campaigns_app
+from bot.cli.learning import content_app, questions_app
 from bot.cli.slots import app as scheduling_app
 from bot.cli.staff import app as staff_app
 from bot.cli.telegram import app as telegram_app
@@ -34,6 +35,8 @@ app.add_typer(scheduling_app, name="slots")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(staff_app, name="staff")
 app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(questions_app, name="questions")
+app.add_typer(content_app, name="content")
 
 
 class Service(StrEnum):

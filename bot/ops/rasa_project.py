@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -79,7 +81,12 @@ def _input_files() -> list[Path]:
     return files
 
 
-def fingerprint() -> str:
+# Staff content as extra training files: {"data/nlu/staff.yml": text, ...}, paths inside
+# dialogues/ (bot/learning/project.py). None or {} is the developers' files alone.
+Extra = Mapping[str, str] | None
+
+
+def fingerprint(extra: Extra = None) -> str:
     """A short hash of everything that shapes the model (paths and contents)."""
     digest = hashlib.sha256()
     for path in _input_files():
@@ -87,43 +94,76 @@ def fingerprint() -> str:
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
+    for name, text in sorted((extra or {}).items()):
+        digest.update(f"dialogues/{name}".encode() + b"\0" + text.encode() + b"\0")
     return digest.hexdigest()[:16]
 
 
-def model_path(settings: Settings) -> Path:
+def model_path(settings: Settings, extra: Extra = None) -> Path:
     """Where the model for the current dialogue data lives (it may not exist yet)."""
-    return settings.model_dir / f"tekkie-{fingerprint()}.tar.gz"
+    return settings.model_dir / f"tekkie-{fingerprint(extra)}.tar.gz"
 
 
-def train(settings: Settings, *, force: bool = False, log_file: Path | None = None) -> Path:
+def _project_dirs(settings: Settings, extra: Extra) -> tuple[Path, Path]:
+    """The domain and data directories to train on: dialogues/ itself, or a copy with `extra`."""
+    if not extra:
+        return DOMAIN_DIR, DATA_DIR
+    build = settings.runtime_dir / "build" / fingerprint(extra)
+    shutil.rmtree(build, ignore_errors=True)
+    shutil.copytree(DOMAIN_DIR, build / "domain")
+    shutil.copytree(DATA_DIR, build / "data")
+    for name, text in extra.items():
+        target = (build / name).resolve()
+        if build.resolve() not in target.parents:
+            raise ValueError(f"extra training file outside the project: {name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return build / "domain", build / "data"
+
+
+def train(
+    settings: Settings, *, force: bool = False, log_file: Path | None = None, extra: Extra = None
+) -> Path:
     """Train the model unless one for exactly this data exists; return its path."""
     content_build.build()
-    target = model_path(settings)
+    target = model_path(settings, extra)
     if target.exists() and not force:
         return target
     settings.model_dir.mkdir(parents=True, exist_ok=True)
+    domain, data = _project_dirs(settings, extra)
     command = [
         str(rasa_executable()),
         "train",
         "--config", str(CONFIG_FILE),
-        "--domain", str(DOMAIN_DIR),
-        "--data", str(DATA_DIR),
+        "--domain", str(domain),
+        "--data", str(data),
         "--out", str(settings.model_dir),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]  # fmt: skip
     _run_logged(command, log_file or settings.runtime_dir / "train.log")
+    if extra:
+        shutil.rmtree(domain.parent, ignore_errors=True)
     return target
 
 
-def validate(log_file: Path | None = None) -> str:
-    """Run `rasa data validate`; return its output, raise when it finds errors."""
+def validate(
+    log_file: Path | None = None, *, settings: Settings | None = None, extra: Extra = None
+) -> str:
+    """Run `rasa data validate`; return its output, raise when it finds errors.
+
+    With `extra` (staff content) the copy with those files is checked, in `settings`'s
+    runtime directory.
+    """
     content_build.build()
+    if extra and settings is None:
+        raise ValueError("validating staff content needs the settings (where to copy to)")
+    domain, data = _project_dirs(settings, extra) if settings else (DOMAIN_DIR, DATA_DIR)
     command = [
         str(rasa_executable()),
         "data", "validate",
         "--config", str(CONFIG_FILE),
-        "--domain", str(DOMAIN_DIR),
-        "--data", str(DATA_DIR),
+        "--domain", str(domain),
+        "--data", str(data),
         "--fail-on-warnings",
     ]  # fmt: skip
     result = subprocess.run(
@@ -134,6 +174,8 @@ def validate(log_file: Path | None = None) -> str:
         text=True,
         check=False,
     )
+    if extra:
+        shutil.rmtree(domain.parent, ignore_errors=True)
     output = result.stdout + result.stderr
     if log_file:
         log_file.write_text(output)

@@ -125,14 +125,21 @@ def record_reply(
     if conversation is None:
         return None
     handoffs.take_over(session, conversation=conversation, account_id=account_id, now=utcnow())
-    text = prospect_reply_text(conversation, staff_name=staff_name, text=text)
-    return _to_prospect(
-        session,
-        conversation,
+    return send_staff_message(
+        session, conversation, staff_name=staff_name, text=text,
         key=reply_key(conversation.id, reply_id),
-        kind="staff_reply",
-        text=text,
-    )
+    )  # fmt: skip
+
+
+def send_staff_message(
+    session: Session, conversation: Conversation, *, staff_name: str, text: str, key: str
+) -> int:
+    """A staff member's message to the prospect, signed, through the outbox; returns its id.
+
+    Tekkie keeps the conversation: staff answer a question here without taking it over.
+    """
+    signed = prospect_reply_text(conversation, staff_name=staff_name, text=text)
+    return _to_prospect(session, conversation, key=key, kind="staff_reply", text=signed)
 
 
 def _to_prospect(

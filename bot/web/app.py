@@ -24,6 +24,7 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.guidance.assessment import assessment
 from bot.guidance.content import content
 from bot.intake.demo import seed_demo
+from bot.learning.publish import Publisher
 from bot.logging import configure_logging
 from bot.outbox import Notices, OutboxWorker
 from bot.settings import SCHOOL_TZ, Settings, get_settings
@@ -79,9 +80,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             retry_cap=timedelta(seconds=settings.channel_retry_cap_seconds),
         )  # fmt: skip
         app.state.apologies = OncePerOutage()
+        publisher = Publisher(sessions=sessions, settings=settings, servers=[rasa])
         async with anyio.create_task_group() as tasks:
             if settings.outbox_worker_interval > 0:
                 tasks.start_soon(run_outbox, worker, settings.outbox_worker_interval)
+            if settings.publish_worker_interval > 0:
+                tasks.start_soon(run_publisher, publisher, settings.publish_worker_interval)
             tasks.start_soon(retry_inbound, pipeline, settings.channel_retry_interval)
             if bot is not None and settings.telegram_mode == "polling":
                 tasks.start_soon(receive_polled_telegram, bot, pipeline)
@@ -153,6 +157,16 @@ async def run_outbox(worker: OutboxWorker, interval: float) -> None:
             await worker.run_once()
         except Exception:  # a database hiccup must not stop deliveries for good
             log.exception("outbox.worker_error")
+        await anyio.sleep(interval)
+
+
+async def run_publisher(publisher: Publisher, interval: float) -> None:
+    """Train and load published content, and keep Rasa on the live model, until the app stops."""
+    while True:
+        try:
+            await publisher.run_once()
+        except Exception:  # a database hiccup must not stop publishing for good
+            log.exception("publish.worker_error")
         await anyio.sleep(interval)
 
 
