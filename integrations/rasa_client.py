@@ -55,7 +55,7 @@ class RasaClient:
             return False
         return response.status_code == 200 and bool(response.json().get("model_file"))
 
-    async def load_model(self, model_file: str, *, timeout: float = 300.0) -> None:
+    async def load_model(self, model_file: str, *, seconds: float = 300.0) -> None:
         """Replace the running server's model (`PUT /model`); the old one answers until then.
 
         Raises RasaUnavailableError when Rasa is unreachable or refuses the model; it keeps
@@ -64,7 +64,7 @@ class RasaClient:
         try:
             response = await self._http.put(
                 "/model", params={"token": self._token}, json={"model_file": model_file},
-                timeout=timeout,
+                timeout=seconds,
             )  # fmt: skip
         except httpx.HTTPError as error:
             raise RasaUnavailableError(f"Rasa unreachable: {error!r}") from error

@@ -80,11 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             retry_cap=timedelta(seconds=settings.channel_retry_cap_seconds),
         )  # fmt: skip
         app.state.apologies = OncePerOutage()
-        publisher = Publisher(sessions=sessions, settings=settings, servers=[rasa])
         async with anyio.create_task_group() as tasks:
             if settings.outbox_worker_interval > 0:
                 tasks.start_soon(run_outbox, worker, settings.outbox_worker_interval)
             if settings.publish_worker_interval > 0:
+                publisher = Publisher(sessions=sessions, settings=settings, servers=[rasa])
                 tasks.start_soon(run_publisher, publisher, settings.publish_worker_interval)
             tasks.start_soon(retry_inbound, pipeline, settings.channel_retry_interval)
             if bot is not None and settings.telegram_mode == "polling":
@@ -105,10 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None if settings.environment == "production" else "/openapi.json",
         middleware=[Middleware(SecurityHeadersMiddleware)],
     )  # fmt: skip
-    app.include_router(webchat.router)
-    app.include_router(health.router)
-    app.include_router(calendar.router)
-    app.include_router(channels.router)
+    for router in (webchat.router, health.router, calendar.router, channels.router):
+        app.include_router(router)
     dashboard.install(app)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="static")

@@ -223,7 +223,7 @@ async def test_a_question_in_another_language_is_recorded_for_staff(
     with sessions() as session:
         (view,) = questions.overview(session)
     assert (view.group.language, view.reason, view.group.count) == ("tr", "other_language", 1)
-    assert view.title.startswith("Merhaba, yazılım")
+    assert view.title.startswith("Merhaba, yazılım")  # noqa: RUF001
 
 
 async def test_the_reply_stands_when_the_question_cannot_be_recorded(

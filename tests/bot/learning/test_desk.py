@@ -84,7 +84,8 @@ def test_a_link_that_does_not_fit_the_files_is_refused_and_changes_nothing(
     with sessions() as session:
         assert content_repo.latest_version(session) is None
         view = questions.group_view(session, group_id=group)
-        assert view is not None and view.group.status == GroupStatus.OPEN
+        assert view is not None
+        assert view.group.status == GroupStatus.OPEN
 
 
 @pytest.mark.parametrize(
@@ -123,7 +124,8 @@ def test_rollback_is_a_new_version_with_the_old_document(sessions: sessionmaker[
         restored = desk.rollback(session, version=first.id, by="Ben")
         _, learned = desk.current(session)
     assert restored.id == first.id + 2
-    assert [a.key for a in learned.answers] == ["fact/staff_1"] and learned.examples == {}
+    assert [a.key for a in learned.answers] == ["fact/staff_1"]
+    assert learned.examples == {}
     assert "-  fact/address:" in restored.diff
     with sessions.begin() as session:
         desk.rollback(session, version=0, by="Ben")

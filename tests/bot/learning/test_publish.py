@@ -1,4 +1,4 @@
-"""Publishing: a queued build is trained, loaded into every Rasa server, then live; failures change nothing."""
+"""Publishing: a queued build is trained, loaded into every Rasa server, then live."""
 
 from __future__ import annotations
 
@@ -101,7 +101,8 @@ async def test_a_published_version_is_trained_loaded_everywhere_and_live(
     assert status == BuildStatus.LIVE
     assert first.loads == second.loads == [model]
     (files,) = train.trained
-    assert files is not None and set(files) == {project.NLU_FILE, project.DOMAIN_FILE}
+    assert files is not None
+    assert set(files) == {project.NLU_FILE, project.DOMAIN_FILE}
     with sessions() as session:
         assert publish.live_version(session) == version
     assert publish.live_training_files(settings) == files  # what a restart trains and loads
@@ -116,7 +117,9 @@ async def test_a_failed_training_changes_nothing_and_says_why(
     train.error = "rasa train failed (log: var/run/publish.log):\nout of memory"
     await publisher(sessions, settings, server, train=train).run_once()
     status, _, error = build_of(sessions, build_id)
-    assert status == BuildStatus.FAILED and error is not None and "out of memory" in error
+    assert status == BuildStatus.FAILED
+    assert error is not None
+    assert "out of memory" in error
     assert (server.model, server.loads) == ("tekkie-old.tar.gz", [])
     with sessions() as session:
         assert publish.live_version(session) == 0
@@ -142,7 +145,8 @@ async def test_a_failed_load_puts_back_the_servers_that_had_switched(
     second.fail = True
     await publisher(sessions, settings, first, second, train=train).run_once()
     status, _, error = build_of(sessions, second_build)
-    assert status == BuildStatus.FAILED and "refused" in (error or "")
+    assert status == BuildStatus.FAILED
+    assert "refused" in (error or "")
     assert first.model == second.model == live_model  # prospects keep the live content
 
 
