@@ -5,12 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from bot.web.dashboard import admin, auth, availability, campaigns, handoffs, intakes, lead
+from bot.web.dashboard import (
+    admin,
+    auth,
+    availability,
+    campaigns,
+    handoffs,
+    intakes,
+    lead,
+    publishing,
+    questions,
+)
 from bot.web.dashboard.auth import ForbiddenError, LoginRequiredError, login_redirect
 from bot.web.dashboard.templating import render
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, intakes, lead, admin, availability, handoffs, campaigns):
+for module in (auth, intakes, lead, admin, availability, handoffs, campaigns, questions,
+               publishing):  # fmt: skip
     router.include_router(module.router, prefix="/dashboard")
 
 

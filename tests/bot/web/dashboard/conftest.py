@@ -35,7 +35,9 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def client(make_settings) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """The web app on a fresh SQLite database; Rasa is not running (port with nobody on it)."""
-    settings: Settings = make_settings(rasa_port=free_port(), outbox_worker_interval=0)
+    settings: Settings = make_settings(
+        rasa_port=free_port(), outbox_worker_interval=0, publish_worker_interval=0
+    )
     with TestClient(create_app(settings), follow_redirects=False) as test_client:
         yield test_client
 
