@@ -122,25 +122,3 @@ def _closest_question(parse: dict[str, Any]) -> str | None:
         if entry.get("name") != "nlu_fallback":
             return str(entry.get("name"))
     return None
-
-
-class ActionAnswerAlso(Action):
-    """The other half of a compound question: "ik ben 52 en heb geen diploma" gets both answers.
-
-    Runs right after Rasa's own answer to a worry, support or school question. The retrieval
-    ranker found that another part of the message matches another answer well
-    (`tekkie_retrieval.also`); that answer follows. Otherwise it says nothing.
-    """
-
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_answer_also"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        """Say the second answer, if there is one and it is a known response."""
-        also = ((tracker.latest_message or {}).get("tekkie_retrieval") or {}).get("also")
-        if isinstance(also, str) and also in (domain.get("responses") or {}):
-            dispatcher.utter_message(response=also)
-        return []

@@ -126,7 +126,7 @@ class RetrievalRanker(GraphComponent):
                     "coverage": {name: round(value, 4) for name, value in coverage.items()},
                     "selector": selector,
                     "answers": {match.intent: round(match.coverage, 4) for match in matches},
-                    # the other half of "ik ben 52 en heb geen diploma": action_answer_also
+                    # the other half of "ik ben 52 en heb geen diploma": action_after_answer
                     "also": None if also is None else f"utter_{also.intent}",
                 },
                 add_to_output=True,

@@ -20,6 +20,7 @@ from bot.cli.staff import app as staff_app
 from bot.cli.telegram import app as telegram_app
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
+from bot.learning.publish import live_training_files
 from bot.ops import rasa_project, services
 from bot.ops.supervisor import ServiceError, Supervisor
 from bot.outbox import Notices
@@ -56,14 +57,16 @@ def _settings() -> Settings:
 
 
 def _ensure_model(settings: Settings, *, force: bool = False) -> Path:
-    target = rasa_project.model_path(settings)
+    """The model of the files and the published staff content, trained when missing."""
+    extra = live_training_files(settings)
+    target = rasa_project.model_path(settings, extra)
     if target.exists() and not force:
         typer.echo(f"Model is up to date: {target.name}")
         return target
     typer.echo("Training the Rasa model (a few minutes the first time; skipped when unchanged)...")
     started = time.monotonic()
     try:
-        model = rasa_project.train(settings, force=force)
+        model = rasa_project.train(settings, force=force, extra=extra)
     except (RuntimeError, rasa_project.RasaNotInstalledError) as error:
         typer.secho(str(error), fg="red", err=True)
         raise typer.Exit(1) from error
@@ -150,7 +153,7 @@ def serve(service: Service) -> None:
     """Run one service in the foreground (for production process managers)."""
     settings = _settings()
     if service is Service.rasa:
-        model = rasa_project.model_path(settings)
+        model = rasa_project.model_path(settings, live_training_files(settings))
         if not model.exists():
             typer.secho(f"No model {model.name}; run 'tekkie train' first.", fg="red", err=True)
             raise typer.Exit(1)
@@ -174,9 +177,13 @@ def run(
     settings = _settings()
     if settings.uses_placeholder_secret:
         typer.secho("Note: RASA_TOKEN is the development placeholder.", fg="yellow")
-    model = rasa_project.model_path(settings) if no_train else _ensure_model(settings)
-    if settings.should_auto_migrate:
+    if settings.should_auto_migrate:  # first: the published staff content is in the database
         migrate.upgrade(settings.database_url)
+    model = (
+        rasa_project.model_path(settings, live_training_files(settings))
+        if no_train
+        else _ensure_model(settings)
+    )
     supervisor = Supervisor(settings.runtime_dir)
     stop_requested = False
 

@@ -6,13 +6,12 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 from structlog.testing import capture_logs
 
-from actions.understanding import ActionAnswerAlso, ActionUnsure
+from actions.understanding import ActionUnsure
 from bot.db.models import QuestionGroup, UnansweredQuestion
 from tests.support.actions import run, wired
 
@@ -205,19 +204,3 @@ async def test_a_near_miss_of_off_topic_is_still_declined_kindly(unsure: ActionU
     _, said = await run(unsure, tracker("write a rap song about my dog please",
                                                 "nlu_fallback", lang="en", **parse))  # fmt: skip
     assert [m["response"] for m in said] == ["utter_only_training"]
-
-
-async def test_the_other_half_of_a_compound_question_is_answered_too() -> None:
-    also = {"tekkie_retrieval": {"also": "utter_concern/no_degree"}}
-    asked = tracker("ik ben 52 en heb geen diploma", "concern", **also)
-    domain = {"responses": {"utter_concern/no_degree": [{"text": "..."}]}}
-    dispatcher = CollectingDispatcher()
-    assert await ActionAnswerAlso().run(dispatcher, asked, domain) == []
-    assert [m["response"] for m in dispatcher.messages] == ["utter_concern/no_degree"]
-
-
-async def test_no_second_half_or_an_unknown_response_says_nothing() -> None:
-    for parse in ({}, {"tekkie_retrieval": {"also": "utter_made_up"}}):
-        dispatcher = CollectingDispatcher()
-        await ActionAnswerAlso().run(dispatcher, tracker("ik ben 52", "concern", **parse), {})
-        assert dispatcher.messages == []
