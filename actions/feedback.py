@@ -77,15 +77,20 @@ def _asks_feedback(event: dict[str, Any]) -> bool:
 
 
 def answered_question(tracker: Tracker) -> tuple[str, str] | None:
-    """(what the prospect asked, the answer's key) of the latest knowledge answer."""
-    last_user: dict[str, Any] | None = None
-    found: tuple[str, str] | None = None
-    for event in tracker.events:
-        if event.get("event") == "user":
-            last_user = event
-        elif event.get("event") == "action" and event.get("name") == AFTER_ANSWER and last_user:
-            found = (str(last_user.get("text") or ""), answer_key(last_user.get("parse_data")))
-    return found
+    """(what the prospect asked, the answer's key) when the feedback is about the last turn.
+
+    Only an answer right before the feedback counts: "dat helpt me niet" typed three turns
+    later, or an old 👎 button, is not pinned on whatever was answered last.
+    """
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    asked, feedback = users[-2], users[-1]
+    between = tracker.events[asked + 1 : feedback]
+    if not any(e.get("event") == "action" and e.get("name") == AFTER_ANSWER for e in between):
+        return None
+    question = tracker.events[asked]
+    return str(question.get("text") or ""), answer_key(question.get("parse_data"))
 
 
 def answer_key(parse: dict[str, Any] | None) -> str:
@@ -113,7 +118,10 @@ class ActionFeedback(Wired, Action):
             try:
                 await in_thread(_record, self.deps, tracker.sender_id, answered, helpful, lang)
             except SQLAlchemyError as error:
-                log.warning("learning.feedback_failed", sender=tracker.sender_id, error=str(error))
+                log.warning(
+                    "learning.feedback_failed", sender=tracker.sender_id,
+                    error=type(error).__name__,
+                )  # fmt: skip
         if helpful:
             dispatcher.utter_message(text=say("feedback_thanks", lang))
         else:

@@ -89,7 +89,9 @@ class ActionUnsure(Wired, Action):
         try:
             await in_thread(_record, self.deps, tracker.sender_id, text, lang, reason)
         except SQLAlchemyError as error:
-            log.warning("learning.record_failed", sender=tracker.sender_id, error=str(error))
+            log.warning(
+                "learning.record_failed", sender=tracker.sender_id, error=type(error).__name__
+            )
 
 
 def _record(deps: Deps, sender_id: str, text: str, lang: str, reason: Reason) -> None:

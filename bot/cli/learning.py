@@ -25,6 +25,11 @@ from integrations.rasa_client import RasaClient
 questions_app = typer.Typer(help="Questions Tekkie could not answer well.", no_args_is_help=True)
 content_app = typer.Typer(help="Staff content: publish, history, rollback.", no_args_is_help=True)
 By = Annotated[str | None, typer.Option("--by", help="Who does this (default: cli:<user>).")]
+Examples = Annotated[
+    list[str] | None,
+    typer.Option("--example", help="A question to learn from (repeat it; default: the group's "
+                 "own questions, as asked: check them for names first)."),
+]  # fmt: skip
 
 
 def _by(by: str | None) -> str:
@@ -68,6 +73,7 @@ def answer_group(  # noqa: PLR0917 - typer reads the options from the parameters
     en: Annotated[str, typer.Option("--en", help="The answer in English.")],
     question_nl: Annotated[str | None, typer.Option(help="How the question is named.")] = None,
     question_en: Annotated[str | None, typer.Option(help="The same in English.")] = None,
+    example: Examples = None,
     by: By = None,
 ) -> None:
     """Write a new answer for a group; its questions teach it. Publish to make it live."""
@@ -75,7 +81,7 @@ def answer_group(  # noqa: PLR0917 - typer reads the options from the parameters
         try:
             version, key = desk.answer(
                 session, group_id=group_id, nl=nl, en=en, by=_by(by),
-                question_nl=question_nl, question_en=question_en,
+                question_nl=question_nl, question_en=question_en, examples=example or None,
             )  # fmt: skip
         except desk.DeskError as error:
             fail(str(error))
@@ -87,12 +93,14 @@ def answer_group(  # noqa: PLR0917 - typer reads the options from the parameters
 def link_group(
     group_id: int,
     answer: Annotated[str, typer.Option("--answer", help="An answer key, e.g. fact/address.")],
+    example: Examples = None,
     by: By = None,
 ) -> None:
     """The group's questions become examples of an existing answer."""
     with database_session() as session:
         try:
-            version = desk.link(session, group_id=group_id, answer_key=answer, by=_by(by))
+            version = desk.link(session, group_id=group_id, answer_key=answer, by=_by(by),
+                                examples=example or None)  # fmt: skip
         except desk.DeskError as error:
             fail(str(error))
         typer.echo(f"Linked to {answer} in content version {version.id}. "

@@ -12,6 +12,7 @@ from types import FrameType
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.campaigns import app as campaigns_app
 from bot.cli.learning import content_app, questions_app
@@ -26,6 +27,7 @@ from bot.ops.supervisor import ServiceError, Supervisor
 from bot.outbox import Notices
 from bot.prospects.privacy import purge_inactive
 from bot.settings import PROJECT_ROOT, Settings, get_settings
+from bot.texts import ContentError
 
 app = typer.Typer(help="Tekkie: the IT-retraining chat assistant.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
@@ -56,9 +58,25 @@ def _settings() -> Settings:
         raise typer.Exit(2) from error
 
 
+def _live_files(settings: Settings) -> dict[str, str]:
+    """The published staff content's training files; none when they cannot be read now.
+
+    Rasa must start even when the database is down or a change to the files makes the staff
+    content invalid: it then answers from the files alone, and the app's publish worker
+    loads the live model as soon as it can.
+    """
+    try:
+        return live_training_files(settings)
+    except (SQLAlchemyError, ContentError) as error:
+        why = f"{type(error).__name__}: {str(error)[:200]}"
+        typer.secho(f"Staff content not used ({why}); starting with the files in dialogues/ only.",
+                    fg="yellow", err=True)  # fmt: skip
+        return {}
+
+
 def _ensure_model(settings: Settings, *, force: bool = False) -> Path:
     """The model of the files and the published staff content, trained when missing."""
-    extra = live_training_files(settings)
+    extra = _live_files(settings)
     target = rasa_project.model_path(settings, extra)
     if target.exists() and not force:
         typer.echo(f"Model is up to date: {target.name}")
@@ -153,7 +171,7 @@ def serve(service: Service) -> None:
     """Run one service in the foreground (for production process managers)."""
     settings = _settings()
     if service is Service.rasa:
-        model = rasa_project.model_path(settings, live_training_files(settings))
+        model = rasa_project.model_path(settings, _live_files(settings))
         if not model.exists():
             typer.secho(f"No model {model.name}; run 'tekkie train' first.", fg="red", err=True)
             raise typer.Exit(1)
@@ -180,7 +198,7 @@ def run(
     if settings.should_auto_migrate:  # first: the published staff content is in the database
         migrate.upgrade(settings.database_url)
     model = (
-        rasa_project.model_path(settings, live_training_files(settings))
+        rasa_project.model_path(settings, _live_files(settings))
         if no_train
         else _ensure_model(settings)
     )

@@ -181,7 +181,9 @@ class ConversationService:
                     language=language, reason=Reason.OTHER_LANGUAGE,
                 )  # fmt: skip
         except SQLAlchemyError as error:
-            log.warning("learning.record_failed", channel=message.channel, error=str(error))
+            log.warning(  # the error holds the prospect's words: only its kind
+                "learning.record_failed", channel=message.channel, error=type(error).__name__
+            )
 
     def _read(self, message: InboundMessage) -> Turn:
         with self._sessions() as session:

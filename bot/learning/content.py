@@ -22,8 +22,9 @@ from bot.understanding.nlu_files import examples
 
 NEW_KEY = re.compile(r"^fact/staff_[0-9]+$")  # answered by the `fact` rules like any school fact
 MAX_EXAMPLE = 200
-# Intents whose examples are not questions: linking a question to them would teach nonsense.
-NOT_LINKABLE = frozenset({"nlu_fallback", "something_else", "affirm", "deny", "gibberish"})
+# Plain intents a question may be linked to: questions about the school and its tracks.
+# (Not "cancel_intake" or "delete_my_data": a question must never start those.)
+LINKABLE_INTENTS = re.compile(r"^(ask_[a-z_]+|book_intake|what_do_you_know)$")
 
 
 class _Strict(BaseModel):
@@ -77,11 +78,6 @@ class Learned(_Strict):
         """The new answer with this key."""
         return next((a for a in self.answers if a.key == key), None)
 
-    def next_key(self) -> str:
-        """A key no answer has yet."""
-        numbers = [int(a.key.rsplit("_", 1)[1]) for a in self.answers]
-        return f"fact/staff_{max(numbers, default=0) + 1}"
-
     def with_answer(self, answer: NewAnswer) -> Learned:
         """A copy with `answer` added (or replacing the one with its key)."""
         kept = [a for a in self.answers if a.key != answer.key]
@@ -130,8 +126,8 @@ def answer_labels(base: Content, learned: Learned, language: str) -> dict[str, s
     for answer in learned.answers:
         labels[answer.key] = answer.question.get(language)
     first = dict(reversed(list(examples())))  # each intent's first example
-    for intent in sorted(trained_intents() - NOT_LINKABLE):
-        if "/" not in intent:
+    for intent in sorted(trained_intents()):
+        if LINKABLE_INTENTS.match(intent):
             labels.setdefault(intent, f"{first[intent]} ({intent})")
     return labels
 

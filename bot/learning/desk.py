@@ -41,16 +41,28 @@ def _open_group(session: Session, group_id: int) -> GroupView:
 
 
 def _store(
-    session: Session, before: Learned, after: Learned, *, by: str, summary: str, now: datetime
-) -> ContentVersion:
+    session: Session, parent: int, before: Learned, after: Learned, *, by: str, summary: str,
+    now: datetime,
+) -> ContentVersion:  # fmt: skip
+    """Version `parent` + 1; DeskError when it does not fit the files or someone was quicker."""
     try:
         check(content(), after)
     except ContentError as error:
         raise DeskError(str(error).removeprefix("staff content: ")) from error
-    return content_repo.add_version(
-        session, document=after.model_dump(mode="json", exclude_none=True), author=by,
-        summary=summary, diff=diff(before, after), now=now,
-    )  # fmt: skip
+    try:
+        return content_repo.add_version(
+            session, number=parent + 1, document=after.model_dump(mode="json", exclude_none=True),
+            author=by, summary=summary, diff=diff(before, after), now=now,
+        )  # fmt: skip
+    except content_repo.VersionTakenError as error:
+        raise DeskError("someone else saved a change at the same moment; try again") from error
+
+
+def _new_key(session: Session) -> str:
+    """A staff answer key no version ever used (old 👍/👎 counts stay with their answer)."""
+    used = [Learned(), *(parse(document) for document in content_repo.documents(session))]
+    numbers = [int(a.key.rsplit("_", 1)[1]) for learned in used for a in learned.answers]
+    return f"fact/staff_{max(numbers, default=0) + 1}"
 
 
 def answer(
@@ -61,19 +73,19 @@ def answer(
     """A new answer for the group: its questions teach it. Returns the version and the key."""
     now = now or utcnow()
     view = _open_group(session, group_id)
-    _, before = current(session)
-    taught = examples if examples is not None else view.examples
+    parent, before = current(session)
+    taught = _taught(view, examples)
     title = view.title if view.examples else ""
     try:
         new = NewAnswer.model_validate({
-            "key": before.next_key(),
+            "key": _new_key(session),
             "question": {"nl": question_nl or title, "en": question_en or question_nl or title},
             "answer": {"nl": nl.strip(), "en": en.strip()}, "examples": taught,
             "group_id": group_id,
         })  # fmt: skip
     except ValidationError as error:
         raise DeskError(_problems(error)) from error
-    version = _store(session, before, before.with_answer(new), by=by, now=now,
+    version = _store(session, parent, before, before.with_answer(new), by=by, now=now,
                      summary=f"new answer {new.key} for questions #{group_id}")  # fmt: skip
     repo.resolve(session, group=view.group, status=GroupStatus.ANSWERED, answer_key=new.key,
                  by=by, now=now)  # fmt: skip
@@ -87,15 +99,13 @@ def link(
     """The group's questions become examples of an existing answer."""
     now = now or utcnow()
     view = _open_group(session, group_id)
-    _, before = current(session)
-    taught = examples if examples is not None else view.examples
-    if not taught:
-        raise DeskError("the group has no questions left to learn from (they were erased)")
+    parent, before = current(session)
+    taught = _taught(view, examples)
     try:
         after = before.with_examples(answer_key, taught)
     except ValidationError as error:
         raise DeskError(_problems(error)) from error
-    version = _store(session, before, after, by=by, now=now,
+    version = _store(session, parent, before, after, by=by, now=now,
                      summary=f"questions #{group_id} linked to {answer_key}")  # fmt: skip
     repo.resolve(session, group=view.group, status=GroupStatus.LINKED, answer_key=answer_key,
                  by=by, now=now)  # fmt: skip
@@ -112,16 +122,30 @@ def dismiss(session: Session, *, group_id: int, by: str, now: datetime | None = 
 def rollback(
     session: Session, *, version: int, by: str, now: datetime | None = None
 ) -> ContentVersion:
-    """A new version with the document of an earlier one (0: no staff content at all)."""
+    """A new version with the document of an earlier one (0: no staff content at all).
+
+    Groups answered or linked after that version are open again: their answer is gone.
+    """
+    now = now or utcnow()
     if version == 0:
-        target = Learned()
+        target, since = Learned(), None
     elif (stored := content_repo.get_version(session, version=version)) is not None:
-        target = parse(stored.document)
+        target, since = parse(stored.document), stored.created_at
     else:
         raise DeskError(f"there is no content version {version}")
-    _, before = current(session)
-    return _store(session, before, target, by=by, now=now or utcnow(),
-                  summary=f"rollback to version {version}")  # fmt: skip
+    parent, before = current(session)
+    restored = _store(session, parent, before, target, by=by, now=now,
+                      summary=f"rollback to version {version}")  # fmt: skip
+    repo.reopen_resolved(session, since=since)
+    return restored
+
+
+def _taught(view: GroupView, examples: list[str] | None) -> list[str]:
+    """What the answer learns from: staff's edited list, else the group's own questions."""
+    taught = view.examples if examples is None else examples
+    if not taught:
+        raise DeskError("give at least one question for Tekkie to learn from")
+    return taught
 
 
 def _problems(error: ValidationError) -> str:

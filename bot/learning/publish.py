@@ -10,10 +10,10 @@ live model: a Rasa server that restarted with an older one is given the live mod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import anyio
 import structlog
@@ -36,6 +36,7 @@ STALE = timedelta(minutes=2)  # no heartbeat for this long: the worker is gone
 MAX_ERROR = 3000
 INTERRUPTED = "interrupted: the worker stopped; publish again"
 Train = Callable[[Settings, rasa_project.Extra], Path]
+T = TypeVar("T")
 
 
 class ModelServer(Protocol):
@@ -138,12 +139,9 @@ class Publisher:
 
     async def _run(self, build: ModelBuild) -> None:
         log.info("publish.started", build=build.id, content_version=build.content_version)
-        previous = await anyio.to_thread.run_sync(self._live_model_file)
         try:
             files = await anyio.to_thread.run_sync(self._files, build.content_version)
-            model = await self._train_with_heartbeat(build.id, files)
-            self._set(build.id, BuildStatus.LOADING)
-            await self._load(model.name, previous)
+            model = await self._with_heartbeat(build.id, lambda: self._train_and_load(build, files))
         except Exception as error:  # noqa: BLE001 - whatever went wrong, staff are told why
             reason = _reason(error)
             log.warning("publish.failed", build=build.id, error=reason[:300])
@@ -151,77 +149,101 @@ class Publisher:
                 lambda: self._set(build.id, BuildStatus.FAILED, error=reason)
             )
             return
-        await anyio.to_thread.run_sync(
+        if await anyio.to_thread.run_sync(
             lambda: self._set(build.id, BuildStatus.LIVE, model_file=model.name)
+        ):
+            log.info("publish.live", build=build.id, model=model.name)
+        else:  # too slow: the build was failed as interrupted; the next one puts things right
+            log.warning("publish.lost", build=build.id, model=model.name)
+
+    async def _train_and_load(self, build: ModelBuild, files: dict[str, str]) -> Path:
+        model = await anyio.to_thread.run_sync(
+            self._train, self._settings, files, abandon_on_cancel=True
         )
-        log.info("publish.live", build=build.id, model=model.name)
+        await anyio.to_thread.run_sync(lambda: self._set(build.id, BuildStatus.LOADING))
+        await self._load(model.name)
+        return model
 
     def _files(self, version: int) -> dict[str, str]:
         with self._sessions() as session:
             return project.training_files(content_of(session, version=version))
 
-    async def _train_with_heartbeat(self, build_id: int, files: dict[str, str]) -> Path:
-        model: Path | None = None
-        failure: Exception | None = None
+    async def _with_heartbeat(self, build_id: int, work: Callable[[], Awaitable[T]]) -> T:
+        """Run `work` while telling the database every few seconds that this worker is on it."""
+        result: list[T] = []
+        failure: list[Exception] = []
         async with anyio.create_task_group() as tasks:
-
-            async def beat() -> None:
-                while True:
-                    await anyio.sleep(HEARTBEAT.total_seconds())
-                    await anyio.to_thread.run_sync(self._beat, build_id)
-
-            tasks.start_soon(beat)
+            tasks.start_soon(self._beat, build_id)
             try:
-                model = await anyio.to_thread.run_sync(self._train, self._settings, files)
+                result.append(await work())
             except Exception as error:  # noqa: BLE001 - raised below, outside the task group
-                failure = error
+                failure.append(error)
             tasks.cancel_scope.cancel()
-        if failure is not None:
-            raise failure
-        assert model is not None
-        return model
+        if failure:
+            raise failure[0]
+        return result[0]
 
-    def _beat(self, build_id: int) -> None:
+    async def _beat(self, build_id: int) -> None:
+        while True:
+            await anyio.sleep(HEARTBEAT.total_seconds())
+            try:
+                await anyio.to_thread.run_sync(self._beat_once, build_id)
+            except Exception as error:  # noqa: BLE001 - a database hiccup: the next beat
+                log.warning("publish.heartbeat_failed", build=build_id, error=type(error).__name__)
+
+    def _beat_once(self, build_id: int) -> None:
         with self._sessions.begin() as session:
             repo.heartbeat(session, build_id=build_id, now=self._clock())
 
-    async def _load(self, model_file: str, previous: str | None) -> None:
-        """Load the model into every server; on a failure, put the loaded ones back."""
-        path = str(self._settings.model_dir / model_file)
-        loaded: list[ModelServer] = []
+    async def _load(self, model_file: str) -> None:
+        """Load the model into every server; on a failure, put back what the others had."""
+        loaded: list[tuple[ModelServer, str | None]] = []
         try:
             for server in self._servers:
-                await server.load_model(path)
+                before = await server.model_file()
+                await server.load_model(str(self._settings.model_dir / model_file))
+                loaded.append((server, before))
                 if await server.model_file() != model_file:
                     raise RuntimeError(f"Rasa did not switch to {model_file}")
-                loaded.append(server)
         except Exception:
-            if previous is not None:
-                for server in loaded:
-                    await server.load_model(str(self._settings.model_dir / previous))
+            for server, before in loaded:
+                if before is not None:
+                    await server.load_model(str(self._settings.model_dir / before))
             raise
 
-    def _set(self, build_id: int, status: BuildStatus, **fields: str) -> None:
+    def _set(self, build_id: int, status: BuildStatus, **fields: str) -> bool:
         with self._sessions.begin() as session:
-            repo.set_build_status(session, build_id=build_id, status=status, now=self._clock(),
-                                  **fields)  # fmt: skip
+            return repo.set_build_status(
+                session, build_id=build_id, status=status, now=self._clock(), **fields
+            )
 
-    def _live_model_file(self) -> str | None:
+    def _expected_model(self) -> Path | None:
+        """The model of the live content and today's files; None while a build runs."""
         with self._sessions() as session:
-            build = repo.live_build(session)
-            return build.model_file if build is not None else None
+            if repo.busy_build(session) is not None:
+                return None
+            files = project.training_files(content_of(session, version=live_version(session)))
+        return rasa_project.model_path(self._settings, files)
 
     async def reconcile(self) -> None:
-        """Give the live model to any server that runs another one (it restarted, say)."""
-        live = await anyio.to_thread.run_sync(self._live_model_file)
-        if live is None or not (self._settings.model_dir / live).exists():
+        """Give the live model to any server that runs another one (it restarted, say).
+
+        The live model is that of the live content version and the files in dialogues/ as
+        they are now: after a deploy with new files, the model `tekkie run` trained at start.
+        """
+        try:
+            expected = await anyio.to_thread.run_sync(self._expected_model)
+        except ContentError as error:
+            log.warning("publish.live_content_invalid", error=str(error)[:300])
+            return
+        if expected is None or not expected.exists():
             return
         for server in self._servers:
             current = await server.model_file()
-            if current is not None and current != live:
-                log.info("publish.reloading_live_model", had=current, live=live)
+            if current is not None and current != expected.name:
+                log.info("publish.reloading_live_model", had=current, live=expected.name)
                 try:
-                    await server.load_model(str(self._settings.model_dir / live))
+                    await server.load_model(str(expected))
                 except Exception as error:  # noqa: BLE001 - tried again at the next round
                     log.warning("publish.reload_failed", error=str(error)[:300])
 

@@ -66,7 +66,7 @@ def record(
     now = now or utcnow()
     candidates = repo.comparable_questions(session, language=language)
     found = similarity.best(cleaned, candidates)
-    group = repo.get_group(session, group_id=found[0]) if found else None
+    group = repo.get_group(session, group_id=found[0], for_update=True) if found else None
     if group is None:
         group = repo.new_group(session, language=language, now=now)
     question = UnansweredQuestion(

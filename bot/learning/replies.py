@@ -67,7 +67,7 @@ async def reply_to_waiting(
             await deliver(sent)
             return Replied(len(sent), outside, gone, rasa_unavailable=True)
         message_id = await anyio.to_thread.run_sync(
-            _record, sessions, question.id, conversation.id, staff.name, cleaned
+            _record, sessions, question, conversation.id, staff.name, cleaned
         )
         if message_id is not None:
             sent.append(message_id)
@@ -98,14 +98,18 @@ def _window_open(conversation: Conversation) -> bool:
 
 
 def _record(
-    sessions: sessionmaker[Session], question_id: int, conversation_id: int, name: str, text: str
-) -> int | None:
+    sessions: sessionmaker[Session], question: UnansweredQuestion, conversation_id: int,
+    name: str, text: str,
+) -> int | None:  # fmt: skip
     with sessions.begin() as session:
         conversation = handoffs.get_conversation(session, conversation_id=conversation_id)
         if conversation is None:
             return None
         message_id = handoff.send_staff_message(
-            session, conversation, staff_name=name, text=text, key=f"question_reply:{question_id}"
+            session, conversation, staff_name=name, text=text, key=f"question_reply:{question.id}"
         )
-        repo.mark_replied(session, question_ids=[question_id], now=utcnow())
+        repo.mark_replied(
+            session, group_id=question.group_id, channel=question.channel,
+            channel_user_id=question.channel_user_id, now=utcnow(),
+        )  # fmt: skip
         return message_id

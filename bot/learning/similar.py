@@ -18,6 +18,7 @@ from bot.understanding.nlu_files import examples
 from bot.understanding.retrieval import Index
 
 SAME_QUESTION = 0.5  # weighted share of words two messages must have in common
+REMEMBERED = 10_000  # messages whose words are kept
 
 
 class Similarity:
@@ -35,10 +36,16 @@ class Similarity:
             for word, seen in frequency.items()
         }
         self._unseen = math.log(1 + (total + 0.5) / 0.5)
+        self._seen: dict[str, frozenset[str]] = {}
 
     def words(self, text: str) -> frozenset[str]:
-        """The message as a set of normalised words."""
-        return frozenset(self._index.tokens(text))
+        """The message as a set of normalised words (remembered: groups are compared often)."""
+        found = self._seen.get(text)
+        if found is None:
+            if len(self._seen) >= REMEMBERED:
+                self._seen.clear()
+            found = self._seen[text] = frozenset(self._index.tokens(text))
+        return found
 
     def _weight(self, words: frozenset[str]) -> float:
         return sum(self._idf.get(word, self._unseen) for word in words)

@@ -147,6 +147,7 @@ def purge_inactive(session: Session, *, older_than: datetime, notices: Notices) 
     Returns how many leads were erased.
     """
     inbound.forget_inbound_before(session, older_than=older_than)
+    questions.forget_before(session, older_than=older_than)  # anonymous visitors' too
     stale = leads.stale_leads(session, older_than=older_than)
     for lead in stale:
         erase_person(

@@ -114,3 +114,18 @@ async def test_feedback_is_thanked_even_when_it_cannot_be_stored(
         _, said = await run(ActionFeedback(deps=wired(database)), press("feedback_good"))
     assert said[0]["text"].startswith("Fijn!")
     assert [e["event"] for e in logs if e["log_level"] == "warning"] == ["learning.feedback_failed"]
+
+
+async def test_feedback_long_after_an_answer_is_not_pinned_on_it(
+    database: sessionmaker[Session],
+) -> None:
+    """ "dat helpt me niet" typed after another turn: thanked, but counted for no answer."""
+    later = {"event": "user", "text": "hoi", "parse_data": {"intent": {"name": "greet"}}}
+    typed = {"event": "user", "text": "dat helpt me niet",
+             "parse_data": {"intent": {"name": "feedback_bad"}}}  # fmt: skip
+    events = [*answer_turn(), later, {"event": "bot", "text": "Hoi!"}, typed]
+    latest = {"text": "dat helpt me niet", "intent": {"name": "feedback_bad"}}
+    _, said = await run(ActionFeedback(deps=wired(database)), tracker(events, latest=latest))
+    assert said[0]["text"].startswith("Jammer")
+    with database() as session:
+        assert session.scalars(select(AnswerFeedback)).all() == []

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base, UtcDateTime, utcnow
@@ -113,6 +113,7 @@ class ModelBuild(Base):
     """Training a model from one content version and loading it into Rasa."""
 
     __tablename__ = "model_builds"
+    __table_args__ = (UniqueConstraint("running", name="uq_model_builds_running"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_version: Mapped[int] = mapped_column(Integer)  # 0: the files in dialogues/ only
@@ -124,3 +125,6 @@ class ModelBuild(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     model_file: Mapped[str | None] = mapped_column(String(300))
     error: Mapped[str | None] = mapped_column(Text)
+    # 1 while training or loading, else NULL: unique, so only one build runs at a time, even
+    # when several app instances claim builds at the same moment.
+    running: Mapped[int | None] = mapped_column(Integer)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import BuildStatus, ContentVersion, ModelBuild
@@ -23,17 +24,30 @@ def get_version(session: Session, *, version: int) -> ContentVersion | None:
     return session.get(ContentVersion, version)
 
 
+class VersionTakenError(Exception):
+    """Someone else stored the same version number first (two staff saving at once)."""
+
+
 def add_version(
-    session: Session, *, document: dict[str, Any], author: str, summary: str, diff: str,
-    now: datetime,
+    session: Session, *, number: int, document: dict[str, Any], author: str, summary: str,
+    diff: str, now: datetime,
 ) -> ContentVersion:  # fmt: skip
-    """Store a new version of the whole document."""
+    """Store version `number` of the whole document (the one after what the author saw)."""
     version = ContentVersion(
-        document=document, author=author, summary=summary[:300], diff=diff, created_at=now
-    )
-    session.add(version)
-    session.flush()
+        id=number, document=document, author=author, summary=summary[:300], diff=diff,
+        created_at=now,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(version)
+    except IntegrityError as error:
+        raise VersionTakenError(number) from error
     return version
+
+
+def documents(session: Session) -> list[dict[str, Any]]:
+    """Every version's document (to keep new answer keys unique across all of history)."""
+    return list(session.scalars(select(ContentVersion.document)))
 
 
 def versions(session: Session, *, limit: int = 50) -> list[ContentVersion]:
@@ -79,12 +93,16 @@ def busy_build(session: Session) -> ModelBuild | None:
 
 
 def claim(session: Session, *, build_id: int, now: datetime) -> bool:
-    """Start the queued build; False when another worker took it first."""
-    result = session.execute(
-        update(ModelBuild)
-        .where(ModelBuild.id == build_id, ModelBuild.status == BuildStatus.QUEUED)
-        .values(status=BuildStatus.TRAINING, started_at=now, heartbeat_at=now)
-    )
+    """Start the queued build; False when another worker took it or another build runs."""
+    try:
+        with session.begin_nested():
+            result = session.execute(
+                update(ModelBuild)
+                .where(ModelBuild.id == build_id, ModelBuild.status == BuildStatus.QUEUED)
+                .values(status=BuildStatus.TRAINING, started_at=now, heartbeat_at=now, running=1)
+            )
+    except IntegrityError:  # `running` is unique: another build started at the same moment
+        return False
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -99,16 +117,24 @@ def next_queued(session: Session) -> ModelBuild | None:
 def set_build_status(
     session: Session, *, build_id: int, status: str, now: datetime, error: str | None = None,
     model_file: str | None = None,
-) -> None:  # fmt: skip
-    """Move a build on (training -> loading -> live, or failed)."""
+) -> bool:  # fmt: skip
+    """Move a running build on (training -> loading -> live, or failed).
+
+    False when it was not running any more: its worker went quiet for too long and lost it.
+    """
     values: dict[str, Any] = {"status": status, "heartbeat_at": now}
     if status in (BuildStatus.LIVE, BuildStatus.FAILED):
-        values["finished_at"] = now
+        values["finished_at"], values["running"] = now, None
     if error is not None:
         values["error"] = error
     if model_file is not None:
         values["model_file"] = model_file
-    session.execute(update(ModelBuild).where(ModelBuild.id == build_id).values(values))
+    result = session.execute(
+        update(ModelBuild)
+        .where(ModelBuild.id == build_id, ModelBuild.status.in_(BUSY))
+        .values(values)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def heartbeat(session: Session, *, build_id: int, now: datetime) -> None:
@@ -121,7 +147,7 @@ def fail_stale(session: Session, *, silent_since: datetime, error: str, now: dat
     result = session.execute(
         update(ModelBuild)
         .where(ModelBuild.status.in_(BUSY), ModelBuild.heartbeat_at < silent_since)
-        .values(status=BuildStatus.FAILED, error=error, finished_at=now)
+        .values(status=BuildStatus.FAILED, error=error, finished_at=now, running=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

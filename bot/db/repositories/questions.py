@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from bot.db.models import AnswerFeedback, GroupStatus, QuestionGroup, UnansweredQuestion
 
 Order = Literal["frequent", "recent"]
-COMPARED_PER_GROUP = 5  # the newest questions of a group a new one is compared with
-MAX_COMPARED_GROUPS = 500
+COMPARED_PER_GROUP = 3  # the newest questions of a group a new one is compared with
+MAX_COMPARED_GROUPS = 200
 
 
 def comparable_questions(session: Session, *, language: str) -> list[tuple[int, str]]:
@@ -52,9 +52,9 @@ def new_group(session: Session, *, language: str, now: datetime) -> QuestionGrou
     return group
 
 
-def get_group(session: Session, *, group_id: int) -> QuestionGroup | None:
-    """One group, or None."""
-    return session.get(QuestionGroup, group_id)
+def get_group(session: Session, *, group_id: int, for_update: bool = False) -> QuestionGroup | None:
+    """One group, or None; `for_update` locks it until the transaction ends (counting)."""
+    return session.get(QuestionGroup, group_id, with_for_update=for_update)
 
 
 def add_question(session: Session, *, group: QuestionGroup, question: UnansweredQuestion) -> None:
@@ -140,14 +140,36 @@ def resolve(
     session.flush()
 
 
-def mark_replied(session: Session, *, question_ids: list[int], now: datetime) -> None:
-    """Staff answered these prospects on their channel."""
-    if question_ids:
-        session.execute(
-            update(UnansweredQuestion)
-            .where(UnansweredQuestion.id.in_(question_ids))
-            .values(replied_at=now)
+def mark_replied(
+    session: Session, *, group_id: int, channel: str, channel_user_id: str, now: datetime
+) -> None:
+    """Staff answered this prospect's questions of the group on their channel."""
+    session.execute(
+        update(UnansweredQuestion)
+        .where(
+            UnansweredQuestion.group_id == group_id,
+            UnansweredQuestion.channel == channel,
+            UnansweredQuestion.channel_user_id == channel_user_id,
         )
+        .values(replied_at=now)
+    )
+
+
+def reopen_resolved(session: Session, *, since: datetime | None) -> None:
+    """Answered or linked groups (since then; None: all) are open again (a rollback)."""
+    query = update(QuestionGroup).where(
+        QuestionGroup.status.in_([GroupStatus.ANSWERED, GroupStatus.LINKED])
+    )
+    if since is not None:
+        query = query.where(QuestionGroup.resolved_at > since)
+    session.execute(
+        query.values(status=GroupStatus.OPEN, answer_key=None, resolved_by=None, resolved_at=None)
+    )
+
+
+def forget_before(session: Session, *, older_than: datetime) -> None:
+    """Questions asked before then are erased (the retention period); groups keep counts."""
+    session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.created_at < older_than))
 
 
 def erase_person(session: Session, *, channel: str, channel_user_id: str) -> int:

@@ -20,7 +20,7 @@ from bot.web.dashboard.auth import Staff, StaffForm, redirect, sessions_of
 from bot.web.dashboard.templating import flash, render
 
 router = APIRouter()
-_DONE = {"queued", "rolled_back"}
+_DONE = {"queued", "rolled_back", "rollback_refused"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,6 @@ async def rollback(
 
     try:
         await anyio.to_thread.run_sync(restore)
-    except desk.DeskError:
-        return redirect("/dashboard/content")
+    except desk.DeskError:  # a version that does not exist, or one that no longer fits
+        return redirect("/dashboard/content?done=rollback_refused")
     return redirect("/dashboard/content?done=rolled_back")

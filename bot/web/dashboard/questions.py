@@ -72,11 +72,12 @@ async def _page(
         return render(request, "error.html", staff=staff, status_code=404,
                       title="not_found_title", message="questions_not_found")  # fmt: skip
     values = {"examples": "\n".join(view.examples), **(form or {})}
+    counts = {name: request.query_params.get(name, "0") for name in ("sent", "outside")}
     return render(
         request, "question.html", staff=staff, view=view, labels=labels, error=error,
         form=values, warnings=warnings or [], status_code=status_code,
         max_length=handoff.MAX_REPLY_LENGTH,
-        flash=flash(request, staff.language, _DONE, prefix="questions_done_"),
+        flash=flash(request, staff.language, _DONE, prefix="questions_done_", **counts),
     )  # fmt: skip
 
 
@@ -109,7 +110,7 @@ async def answer(  # noqa: PLR0917 - one parameter per form field
             desk.answer(
                 session, group_id=group_id, nl=answer_nl, en=answer_en, by=staff.name,
                 question_nl=question_nl.strip() or None, question_en=question_en.strip() or None,
-                examples=_lines(examples) or None,
+                examples=_lines(examples),
             )  # fmt: skip
 
     try:
@@ -129,7 +130,7 @@ async def link(
     def save() -> None:
         with sessions_of(request).begin() as session:
             desk.link(session, group_id=group_id, answer_key=answer_key, by=staff.name,
-                      examples=_lines(examples) or None)  # fmt: skip
+                      examples=_lines(examples))  # fmt: skip
 
     try:
         await anyio.to_thread.run_sync(save)

@@ -14,7 +14,7 @@ from bot.cli.main import app as tekkie
 from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Reason
-from bot.learning import questions
+from bot.learning import desk, questions
 from bot.learning.similar import from_training_data
 from bot.settings import get_settings
 
@@ -82,8 +82,14 @@ def test_answer_link_dismiss_and_the_history(cli: Invoke, database: str) -> None
                    "--en", "Dogs can't come.", "--by", "Anna")  # fmt: skip
     assert answered.exit_code == 0, answered.output
     assert "fact/staff_1 saved as content version 1" in answered.output
-    linked = cli("questions", "link", str(parking), "--answer", "fact/address")
+    linked = cli("questions", "link", str(parking), "--answer", "fact/address",
+                 "--example", "is er parkeerruimte bij het gebouw")  # fmt: skip
     assert "content version 2" in linked.output
+    engine = make_engine(database)
+    with make_session_factory(engine)() as session:
+        _, learned = desk.current(session)
+    engine.dispose()
+    assert learned.examples == {"fact/address": ["is er parkeerruimte bij het gebouw"]}
     assert cli("questions", "dismiss", str(nonsense)).exit_code == 0
     assert groups(cli) == []
     assert {g["status"] for g in groups(cli, "--status", "all")} == {

@@ -194,3 +194,35 @@ def test_nothing_published_trains_the_files_alone(make_settings, tmp_path: Path)
     never_created = make_settings(database_url=f"sqlite:///{tmp_path / 'none.db'}")
     assert publish.live_training_files(never_created) == {}
     assert not (tmp_path / "none.db").exists()  # `tekkie train` does not create it
+
+
+async def test_after_a_deploy_with_new_files_the_old_live_model_is_not_loaded_back(
+    sessions: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tekkie run` trained the new files + live content; reconcile must not undo that."""
+    answered(sessions)
+    queue(sessions)
+    server, train = Server(), Trainer()
+    worker = publisher(sessions, settings, server, train=train)
+    await worker.run_once()
+    before = rasa_project.fingerprint  # the developers' files change with the deploy
+    monkeypatch.setattr(rasa_project, "fingerprint", lambda extra=None: "new" + before(extra))
+    deployed = rasa_project.model_path(settings, publish.live_training_files(settings))
+    deployed.write_bytes(b"model")  # what `tekkie run` trained after the deploy
+    server.model = deployed.name
+    await worker.run_once()
+    assert server.model == deployed.name
+
+
+def test_only_one_build_runs_at_a_time_even_when_two_workers_claim_at_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    answered(sessions)
+    first = queue(sessions)
+    with sessions.begin() as session:
+        second = repo.add_build(session, content_version=0, requested_by="Ben", now=T0).id
+    with sessions.begin() as session:
+        assert repo.claim(session, build_id=first, now=T0)
+    with sessions.begin() as session:  # the other instance did not see the first one running
+        assert not repo.claim(session, build_id=second, now=T0)
+    assert build_of(sessions, second)[0] == BuildStatus.QUEUED

@@ -82,6 +82,8 @@ def upgrade() -> None:
         sa.Column("finished_at", WHEN, nullable=True),
         sa.Column("model_file", sa.String(length=300), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("running", sa.Integer(), nullable=True),
+        sa.UniqueConstraint("running", name="uq_model_builds_running"),
     )
     op.create_index("ix_model_builds_status", "model_builds", ["status"])
 

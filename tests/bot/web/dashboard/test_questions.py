@@ -141,10 +141,15 @@ def test_a_link_to_an_answer_that_does_not_exist_is_refused_with_the_reason(
     page = app.get(f"/dashboard/questions/{group}")
     refused = app.post(
         f"/dashboard/questions/{group}/link",
-        data={"csrf_token": csrf_of(page.text), "answer_key": "fact/nope"},
+        data={"csrf_token": csrf_of(page.text), "answer_key": "fact/nope", "examples": DOG},
     )
     assert refused.status_code == 422
     assert "there is no answer fact/nope" in refused.text
+    emptied = app.post(  # staff removed every question (say, to remove a name)
+        f"/dashboard/questions/{group}/link",
+        data={"csrf_token": csrf_of(page.text), "answer_key": "fact/address", "examples": ""},
+    )
+    assert "give at least one question" in emptied.text
 
 
 def test_dismissed_questions_leave_the_inbox(app: TestClient) -> None:
@@ -171,19 +176,24 @@ def test_waiting_prospects_are_answered_on_their_channel_but_not_outside_whatsap
         inbound_hours_ago=30,
     )
     page = app.get(f"/dashboard/questions/{group}")
-    assert "Gaat naar 2 aanmelder(s)" in page.text
+    assert "Je bericht gaat naar 2 aanmelder(s)" in page.text
     sent = app.post(
         f"/dashboard/questions/{group}/reply",
         data={"csrf_token": csrf_of(page.text), "text": "Een hulphond mag mee."},
     )
     assert sent.status_code == 303
+    told = app.get(sent.headers["location"]).text
+    assert (
+        "Verstuurd naar 1 aanmelder(s). Niet verstuurd (WhatsApp, langer dan 24 uur stil): 1."
+        in told
+    )
     with app.app.state.sessions() as session:  # type: ignore[attr-defined]
         messages = session.scalars(select(OutboxMessage)).all()
     assert [(m.channel, m.recipient) for m in messages] == [("webchat", "web-1")]
     assert "Sanne van de school" in messages[0].payload["text"]
     assert [sender for sender, _ in rasa.appended] == ["webchat:web-1"]  # in the transcript
     again = app.get(f"/dashboard/questions/{group}").text
-    assert "Gaat naar 1 aanmelder(s)" in again  # only the WhatsApp prospect still waits
+    assert "Je bericht gaat naar 1 aanmelder(s)" in again  # only the WhatsApp prospect still waits
 
 
 def test_rollback_restores_an_old_version_and_publishes_it(app: TestClient) -> None:
@@ -191,7 +201,7 @@ def test_rollback_restores_an_old_version_and_publishes_it(app: TestClient) -> N
     page = app.get(f"/dashboard/questions/{group}")
     app.post(
         f"/dashboard/questions/{group}/link",
-        data={"csrf_token": csrf_of(page.text), "answer_key": "fact/address"},
+        data={"csrf_token": csrf_of(page.text), "answer_key": "fact/address", "examples": DOG},
     )
     content = app.get("/dashboard/content")
     rolled = app.post(
