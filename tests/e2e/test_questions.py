@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.db.engine import make_engine
+from bot.db.models import AnswerFeedback, UnansweredQuestion
 from bot.guidance.content import load_content
 from tests.support.stack import Stack
 
@@ -58,8 +62,32 @@ def test_worries_get_the_honest_answer(  # noqa: PLR0917 - parametrised
     stack: Stack, sender: str, greeting: str, question: str, language: str, concern_id: str
 ) -> None:
     stack.say(sender, text=greeting)
-    (answer,) = stack.say(sender, text=question)
+    answer, asked = stack.say(sender, text=question)  # the first answer asks for feedback
     assert answer["text"] == concern(concern_id, language)
+    assert [b["title"] for b in asked["buttons"]] == ["👍", "👎"]
+
+
+def test_thumbs_down_is_heard_counted_and_the_question_goes_to_staff(
+    stack: Stack, sender: str
+) -> None:
+    stack.say(sender, text="hoi")
+    _answer, asked = stack.say(sender, text="ik ben 47, te oud?")
+    (bad,) = [b["payload"] for b in asked["buttons"] if b["title"] == "👎"]
+    (sorry,) = stack.say(sender, payload=bad)
+    assert sorry["text"].startswith("Jammer")
+    assert [b["payload"] for b in sorry["buttons"]] == ["/talk_to_person", "/menu"]
+    engine = make_engine(stack.settings.database_url)
+    with Session(engine) as session:
+        asked_here = session.scalars(
+            select(UnansweredQuestion).where(UnansweredQuestion.channel_user_id == sender)
+        ).all()
+        down = session.get(AnswerFeedback, "concern/age")
+        assert down is not None
+        assert down.down >= 1
+    engine.dispose()
+    assert [(q.text, q.reason, q.answer_key) for q in asked_here] == [
+        ("ik ben 47, te oud?", "thumbs_down", "concern/age")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -75,7 +103,7 @@ def test_support_questions_are_answered_directly(  # noqa: PLR0917 - parametrise
     stack: Stack, sender: str, greeting: str, question: str, language: str, option_id: str
 ) -> None:
     stack.say(sender, text=greeting)
-    (answer,) = stack.say(sender, text=question)
+    answer, _feedback = stack.say(sender, text=question)
     assert answer["text"].startswith(support_name(option_id, language))
 
 

@@ -122,6 +122,7 @@ class ModelBuild(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # a worker is on it
+    loading_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # trained; loading now
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     model_file: Mapped[str | None] = mapped_column(String(300))
     error: Mapped[str | None] = mapped_column(Text)

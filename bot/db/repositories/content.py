@@ -123,6 +123,8 @@ def set_build_status(
     False when it was not running any more: its worker went quiet for too long and lost it.
     """
     values: dict[str, Any] = {"status": status, "heartbeat_at": now}
+    if status == BuildStatus.LOADING:
+        values["loading_at"] = now
     if status in (BuildStatus.LIVE, BuildStatus.FAILED):
         values["finished_at"], values["running"] = now, None
     if error is not None:

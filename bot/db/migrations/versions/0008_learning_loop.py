@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("requested_at", WHEN, nullable=False),
         sa.Column("started_at", WHEN, nullable=True),
         sa.Column("heartbeat_at", WHEN, nullable=True),
+        sa.Column("loading_at", WHEN, nullable=True),
         sa.Column("finished_at", WHEN, nullable=True),
         sa.Column("model_file", sa.String(length=300), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
