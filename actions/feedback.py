@@ -22,6 +22,7 @@ from bot.db.models import Reason, utcnow
 from bot.db.repositories import questions as repo
 from bot.intake.chat import Prospect
 from bot.learning import questions
+from bot.learning.answers import is_staff_answer, staff_answer
 from bot.texts import say
 
 AFTER_ANSWER = "action_after_answer"
@@ -30,12 +31,13 @@ ASK_EVERY = 3  # knowledge answers between two feedback questions
 log = structlog.get_logger(__name__)
 
 
-class ActionAfterAnswer(Action):
+class ActionAfterAnswer(Wired, Action):
     """Runs right after Rasa's answer to a worry, support or school question.
 
-    "ik ben 52 en heb geen diploma": the retrieval ranker found that another part of the
-    message matches another answer well (`tekkie_retrieval.also`); that answer follows.
-    Then, when it is due, the feedback question.
+    A staff-written answer has no response in the domain, so Rasa said nothing: its text
+    comes from the database here. "ik ben 52 en heb geen diploma": the retrieval ranker found
+    that another part of the message matches another answer well (`tekkie_retrieval.also`);
+    that answer follows. Then, when it is due, the feedback question.
     """
 
     def name(self) -> str:
@@ -45,17 +47,41 @@ class ActionAfterAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """Say the second answer, if there is one and it is a known response; maybe ask."""
-        also = ((tracker.latest_message or {}).get("tekkie_retrieval") or {}).get("also")
-        if isinstance(also, str) and also in (domain.get("responses") or {}):
+        """The staff answer, the second answer if there is one, and maybe the question."""
+        lang, parse = language(tracker), tracker.latest_message or {}
+        responses = domain.get("responses") or {}
+        key = answer_key(parse)
+        if is_staff_answer(key) and f"utter_{key}" not in responses:
+            await self._say_staff_answer(dispatcher, key, lang)
+        also = (parse.get("tekkie_retrieval") or {}).get("also")
+        if isinstance(also, str) and also in responses:
             dispatcher.utter_message(response=also)
+        elif isinstance(also, str) and is_staff_answer(also.removeprefix("utter_")):
+            await self._say_staff_answer(dispatcher, also.removeprefix("utter_"), lang)
         if feedback_due(tracker):
-            lang = language(tracker)
             dispatcher.utter_message(
                 text=say("feedback_question", lang),
                 buttons=[button("👍", f"/{GOOD}"), button("👎", f"/{BAD}")],
             )
         return []
+
+    async def _say_staff_answer(
+        self, dispatcher: CollectingDispatcher, key: str, lang: str
+    ) -> None:
+        try:
+            text = await in_thread(_staff_answer, self.deps, key, lang)
+        except SQLAlchemyError as error:
+            log.warning("learning.staff_answer_failed", key=key, error=type(error).__name__)
+            text = None
+        if text is None:  # gone (rolled back) or unreadable: honest, with the menu
+            dispatcher.utter_message(response="utter_default")
+        else:
+            dispatcher.utter_message(text=text)
+
+
+def _staff_answer(deps: Deps, key: str, lang: str) -> str | None:
+    with deps.sessions() as session:
+        return staff_answer(session, key=key, language=lang)
 
 
 def feedback_due(tracker: Tracker) -> bool:
@@ -97,7 +123,9 @@ def answer_key(parse: dict[str, Any] | None) -> str:
     """The answer key: "fact/address" for a retrieval answer, else the intent."""
     parse = parse or {}
     name = str((parse.get("intent") or {}).get("name") or "")
-    selected = ((parse.get("response_selector") or {}).get(name) or {}).get("response") or {}
+    selectors = parse.get("response_selector") or {}
+    # One ResponseSelector for every retrieval intent: Rasa files its result under "default".
+    selected = (selectors.get(name) or selectors.get("default") or {}).get("response") or {}
     return str(selected.get("intent_response_key") or name)
 
 

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from structlog.testing import capture_logs
 
 from actions.feedback import AFTER_ANSWER, ActionAfterAnswer, ActionFeedback
-from bot.db.models import AnswerFeedback, UnansweredQuestion
+from bot.db.models import AnswerFeedback, Reason, UnansweredQuestion
+from bot.learning import desk, questions
+from bot.learning.similar import from_training_data
 from tests.support.actions import run, wired
 
 QUESTION = {"event": "user", "text": "waar zitten jullie", "parse_data": {
@@ -129,3 +131,26 @@ async def test_feedback_long_after_an_answer_is_not_pinned_on_it(
     assert said[0]["text"].startswith("Jammer")
     with database() as session:
         assert session.scalars(select(AnswerFeedback)).all() == []
+
+
+async def test_a_staff_answer_is_said_from_the_database(database: sessionmaker[Session]) -> None:
+    """It has no response in the domain (Rasa said nothing): the action says the staff text."""
+    with database.begin() as session:
+        question = questions.record(
+            session, similarity=from_training_data(), channel="webchat", channel_user_id="p",
+            text="is er een kantine", language="nl", reason=Reason.FALLBACK,
+        )  # fmt: skip
+        assert question is not None
+        desk.answer(session, group_id=question.group_id, by="Anna",
+                    nl="Ja, op de begane grond.", en="Yes, on the ground floor.")  # fmt: skip
+    asked = {"text": "kan ik op school lunch kopen", "intent": {"name": "fact"},
+             "response_selector": {"default": {"response": {  # as Rasa files it
+                 "intent_response_key": "fact/staff_1"}}}}  # fmt: skip
+    events = [*answer_turn(), asked_feedback()]
+    action = ActionAfterAnswer(deps=wired(database))
+    _, said = await run(action, tracker(events, latest=asked, lang="en"), {"responses": {}})
+    assert [m["text"] for m in said] == ["Yes, on the ground floor."]
+    gone = {**asked, "response_selector": {"default": {"response": {
+        "intent_response_key": "fact/staff_9"}}}}  # fmt: skip
+    _, said = await run(action, tracker(events, latest=gone), {"responses": {}})
+    assert [m["response"] for m in said] == ["utter_default"]  # honest, not silent

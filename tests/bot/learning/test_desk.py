@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import GroupStatus, Reason
 from bot.db.repositories import content as content_repo
-from bot.learning import desk, project, questions
+from bot.learning import answers, desk, project, questions
 from bot.learning.similar import from_training_data
 
 DOG = ["mag mijn hond mee naar de les", "kan ik mijn hond meenemen naar de lessen"]
@@ -49,9 +49,9 @@ def test_a_new_answer_is_versioned_with_author_diff_and_training_files(
     files = project.training_files(learned)
     nlu = yaml.safe_load(files[project.NLU_FILE])["nlu"]
     assert nlu == [{"intent": key, "examples": "".join(f"- {t}\n" for t in DOG)}]
-    responses = yaml.safe_load(files[project.DOMAIN_FILE])["responses"]
-    assert responses[f"utter_{key}"][0] == {"text": NL}
-    assert responses[f"utter_{key}"][1]["text"] == EN
+    assert set(files) == {project.NLU_FILE}  # the domain stays the same: no policy retraining
+    with sessions() as session:
+        assert answers.staff_answer(session, key=key, language="nl") == NL
 
 
 def test_linking_makes_the_questions_examples_of_an_existing_answer(
@@ -62,7 +62,7 @@ def test_linking_makes_the_questions_examples_of_an_existing_answer(
         desk.link(session, group_id=group, answer_key="fact/address", by="Anna")
         _, learned = desk.current(session)
     assert learned.examples == {"fact/address": ["waar kan ik mijn fiets kwijt bij jullie gebouw"]}
-    assert project.DOMAIN_FILE not in project.training_files(learned)  # no new answer
+    assert learned.answers == []
 
 
 @pytest.mark.parametrize(
