@@ -45,10 +45,14 @@ ANSWER_EN = "Yes. There is a canteen on the ground floor. You can also bring you
 # (.rasa/cache, warm from training the files, as after a deploy) never holds this exact
 # data from an earlier run: each run trains the NLU part as a first publish does.
 WORDINGS = [
-    "kan ik op school iets te eten halen", "is er een plek om te lunchen",
-    "waar kan ik op school lunchen", "verkopen jullie broodjes in de kantine",
-    "heeft de school een kantine", "mag ik mijn lunch in de kantine opeten",
-    "kan ik daar koffie en lunch kopen", "is de kantine ook open in de pauze",
+    "kan ik op school iets te eten halen",
+    "is er een plek om te lunchen",
+    "waar kan ik op school lunchen",
+    "verkopen jullie broodjes in de kantine",
+    "heeft de school een kantine",
+    "mag ik mijn lunch in de kantine opeten",
+    "kan ik daar koffie en lunch kopen",
+    "is de kantine ook open in de pauze",
 ]
 EXAMPLES = [ASKED, *random.sample(WORDINGS, 2)]
 PACE = 1.5  # seconds between the chatting prospect's messages (a quick typist)
