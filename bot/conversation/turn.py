@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation.language import Lang, detect_language, normalise_language
 from bot.conversation.other_languages import other_languages, recognise
 from bot.conversation.rasa import Rasa, RasaUnavailableError
-from bot.db.models import Conversation, Reason
+from bot.db.models import Conversation
 from bot.db.repositories import conversations as repo
 from bot.db.repositories.leads import touch_lead
-from bot.learning import questions
-from bot.learning.similar import Similarity, from_training_data
 from bot.messages import Button, InboundMessage, OutboundMessage
 from bot.texts import say
 from bot.understanding.choices import offers_choices, yes_or_no
 
 log = structlog.get_logger(__name__)
+# (session, the message, the language it is in): bot/learning/questions.record_other_language
+QuestionRecorder = Callable[[Session, InboundMessage, str], object]
 MAX_TEXT_LENGTH = 2000
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
 _VOWELS = re.compile(r"[aeiouyàáâäèéêëìíîïòóôöùúûü]")
@@ -95,11 +95,12 @@ class ConversationService:
 
     def __init__(
         self, *, sessions: sessionmaker[Session], rasa: Rasa,
-        similarity: Callable[[], Similarity] = from_training_data,
+        record_question: QuestionRecorder | None = None,
     ) -> None:  # fmt: skip
         self._sessions = sessions
         self._rasa = rasa
-        self._similarity = similarity  # groups questions for staff (bot/learning/questions.py)
+        # keeps a question in a language Tekkie does not speak for staff (the learning loop)
+        self._record_question = record_question
 
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         """Handle one inbound message and return Tekkie's replies.
@@ -168,18 +169,15 @@ class ConversationService:
         repo.touch(session, conversation=conversation)
         conversation.language = answer.language
         touch_lead(session, channel=message.channel, channel_user_id=message.channel_user_id)
-        if answer.turn.other_language is not None:
-            self._record_question(session, message, answer.turn.other_language)
+        if answer.turn.other_language is not None and self._record_question is not None:
+            self._keep_question(session, message, answer.turn.other_language)
 
-    def _record_question(self, session: Session, message: InboundMessage, language: str) -> None:
+    def _keep_question(self, session: Session, message: InboundMessage, language: str) -> None:
         """Keep a question in a language Tekkie does not speak for staff; never fail the turn."""
+        assert self._record_question is not None
         try:
             with session.begin_nested():
-                questions.record(
-                    session, similarity=self._similarity(), channel=message.channel,
-                    channel_user_id=message.channel_user_id, text=message.text or "",
-                    language=language, reason=Reason.OTHER_LANGUAGE,
-                )  # fmt: skip
+                self._record_question(session, message, language)
         except SQLAlchemyError as error:
             log.warning(  # the error holds the prospect's words: only its kind
                 "learning.record_failed", channel=message.channel, error=type(error).__name__

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import GroupStatus, QuestionGroup, Reason, UnansweredQuestion, utcnow
 from bot.db.repositories import questions as repo
-from bot.learning.similar import Similarity
+from bot.learning.similar import Similarity, from_training_data
+from bot.messages import InboundMessage
 
 MAX_TEXT = 500
 ERASED_TITLE = "…"  # every prospect of the group was erased: only the counts are left
@@ -75,6 +76,17 @@ def record(
     )  # fmt: skip
     repo.add_question(session, group=group, question=question)
     return question
+
+
+def record_other_language(
+    session: Session, message: InboundMessage, language: str
+) -> UnansweredQuestion | None:
+    """A message in a language Tekkie does not speak (the app's turn calls this)."""
+    return record(
+        session, similarity=from_training_data(), channel=message.channel,
+        channel_user_id=message.channel_user_id, text=message.text or "", language=language,
+        reason=Reason.OTHER_LANGUAGE,
+    )  # fmt: skip
 
 
 def declined(

@@ -25,6 +25,7 @@ from bot.guidance.assessment import assessment
 from bot.guidance.content import content
 from bot.intake.demo import seed_demo
 from bot.learning.publish import Publisher
+from bot.learning.questions import record_other_language
 from bot.logging import configure_logging
 from bot.outbox import Notices, OutboxWorker
 from bot.settings import SCHOOL_TZ, Settings, get_settings
@@ -64,7 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessions = sessions
         app.state.rasa = rasa
-        app.state.conversations = ConversationService(sessions=sessions, rasa=rasa)
+        app.state.conversations = ConversationService(
+            sessions=sessions, rasa=rasa, record_question=record_other_language
+        )
         bot = await telegram.start_bot(settings)
         app.state.telegram_bot = bot
         worker = OutboxWorker(sessions, build_senders(settings, sessions, telegram_bot=bot))

@@ -69,7 +69,9 @@ def rasa(transactions: Transactions) -> StandInRasa:
 
 @pytest.fixture
 def service(sessions: sessionmaker[Session], rasa: StandInRasa) -> ConversationService:
-    return ConversationService(sessions=sessions, rasa=rasa)
+    return ConversationService(
+        sessions=sessions, rasa=rasa, record_question=questions.record_other_language
+    )
 
 
 def web(text: str | None = None, **fields: Any) -> InboundMessage:
