@@ -86,7 +86,8 @@ def answer(
     except ValidationError as error:
         raise DeskError(_problems(error)) from error
     version = _store(session, parent, before, before.with_answer(new), by=by, now=now,
-                     summary=f"new answer {new.key} for questions #{group_id}")  # fmt: skip
+                     summary=f"new answer {new.key} for questions #{group_id}: "
+                             f"{new.question.nl[:120]}")  # fmt: skip
     repo.resolve(session, group=view.group, status=GroupStatus.ANSWERED, answer_key=new.key,
                  by=by, now=now)  # fmt: skip
     return version, new.key

@@ -39,7 +39,7 @@ def test_a_new_answer_is_versioned_with_author_diff_and_training_files(
         assert stored is not None
         assert (stored.author, stored.summary) == (
             "Anna",
-            f"new answer {key} for questions #{group}",
+            f"new answer {key} for questions #{group}: {DOG[0]}",  # named by its first question
         )
         assert "+  - key: fact/staff_1" in stored.diff or "+- key: fact/staff_1" in stored.diff
         view = questions.group_view(session, group_id=group)
