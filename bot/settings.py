@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     outbox_worker_interval: float = Field(
         default=2.0, ge=0, description="Seconds between outbox runs in each app; 0 disables."
     )
+    # Bearer token for GET /metrics; unset: only requests from this machine may read it.
+    metrics_token: SecretStr | None = None
     publish_worker_interval: float = Field(
         default=3.0, ge=0,
         description="Seconds between checks for content to publish (and Rasa's model); 0: off.",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import anyio
 import structlog
@@ -24,6 +26,16 @@ from bot.understanding.choices import offers_choices, yes_or_no
 log = structlog.get_logger(__name__)
 # (session, the message, the language it is in): bot/learning/questions.record_other_language
 QuestionRecorder = Callable[[Session, InboundMessage, str], object]
+
+
+class TurnObserver(Protocol):
+    """Told of every turn: its channel, how long Rasa took, whether Rasa failed it."""
+
+    def __call__(self, channel: str, seconds: float, *, rasa_failed: bool) -> None:
+        """Count the turn."""
+        ...
+
+
 MAX_TEXT_LENGTH = 2000
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
 _VOWELS = re.compile(r"[aeiouyàáâäèéêëìíîïòóôöùúûü]")
@@ -95,10 +107,11 @@ class ConversationService:
 
     def __init__(
         self, *, sessions: sessionmaker[Session], rasa: Rasa,
-        record_question: QuestionRecorder | None = None,
+        record_question: QuestionRecorder | None = None, observe: TurnObserver | None = None,
     ) -> None:  # fmt: skip
         self._sessions = sessions
         self._rasa = rasa
+        self._observe = observe  # turn times and Rasa failures for /metrics (bot/metrics.py)
         # keeps a question in a language Tekkie does not speak for staff (the learning loop)
         self._record_question = record_question
 
@@ -133,6 +146,17 @@ class ConversationService:
 
     async def ask(self, turn: Turn) -> Answer:
         """Hand the turn to Rasa (no database); TurnRefusedError("unavailable") when it is down."""
+        started, failed = time.monotonic(), False
+        try:
+            return await self._ask(turn)
+        except TurnRefusedError:
+            failed = True
+            raise
+        finally:
+            if self._observe is not None:
+                self._observe(turn.message.channel, time.monotonic() - started, rasa_failed=failed)
+
+    async def _ask(self, turn: Turn) -> Answer:
         if turn.text is None:
             return Answer(turn, list(turn.replies), turn.language)
         message, language = turn.message, turn.language

@@ -114,6 +114,7 @@ class Publisher:
         self._servers = servers
         self._train = train
         self._clock = clock
+        self.last_model_file: str | None = None  # what the first server ran at the last check
 
     async def run_once(self) -> ModelBuild | None:
         """Run the next queued build, if any and none is running; then check the servers."""
@@ -238,8 +239,10 @@ class Publisher:
             return
         if expected is None or not expected.exists():
             return
-        for server in self._servers:
+        for number, server in enumerate(self._servers):
             current = await server.model_file()
+            if number == 0:
+                self.last_model_file = current
             if current is not None and current != expected.name:
                 log.info("publish.reloading_live_model", had=current, live=expected.name)
                 try:

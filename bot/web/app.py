@@ -27,10 +27,11 @@ from bot.intake.demo import seed_demo
 from bot.learning.publish import Publisher
 from bot.learning.questions import record_other_language
 from bot.logging import configure_logging
+from bot.metrics import Metrics
 from bot.outbox import Notices, OutboxWorker
 from bot.settings import SCHOOL_TZ, Settings, get_settings
 from bot.texts import messages
-from bot.web import calendar, channels, dashboard, errors, health, webchat
+from bot.web import calendar, channels, dashboard, errors, health, metrics, webchat
 from bot.web.channels import OncePerOutage, receive_telegram
 from bot.web.dashboard.i18n import texts as dashboard_texts
 from bot.web.security import SecurityHeadersMiddleware
@@ -65,9 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessions = sessions
         app.state.rasa = rasa
-        app.state.conversations = ConversationService(
-            sessions=sessions, rasa=rasa, record_question=record_other_language
-        )
+        publisher = Publisher(sessions=sessions, settings=settings, servers=[rasa])
+        app.state.metrics, app.state.conversations = conversations(sessions, rasa, publisher)
         bot = await telegram.start_bot(settings)
         app.state.telegram_bot = bot
         worker = OutboxWorker(sessions, build_senders(settings, sessions, telegram_bot=bot))
@@ -87,7 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.outbox_worker_interval > 0:
                 tasks.start_soon(run_outbox, worker, settings.outbox_worker_interval)
             if settings.publish_worker_interval > 0:
-                publisher = Publisher(sessions=sessions, settings=settings, servers=[rasa])
                 tasks.start_soon(run_publisher, publisher, settings.publish_worker_interval)
             tasks.start_soon(retry_inbound, pipeline, settings.channel_retry_interval)
             if bot is not None and settings.telegram_mode == "polling":
@@ -108,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None if settings.environment == "production" else "/openapi.json",
         middleware=[Middleware(SecurityHeadersMiddleware)],
     )  # fmt: skip
-    for router in (webchat.router, health.router, calendar.router, channels.router):
+    for router in (webchat.router, health.router, metrics.router, calendar.router, channels.router):
         app.include_router(router)
     dashboard.install(app)
     errors.install(app)
@@ -120,6 +119,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(webchat.STATIC_DIR / "privacy.html")
 
     return app
+
+
+def conversations(
+    sessions: sessionmaker[Session], rasa: RasaClient, publisher: Publisher
+) -> tuple[Metrics, ConversationService]:
+    """The turns of every channel, counted for /metrics, questions kept for the learning loop."""
+    counted = Metrics(sessions, lambda: publisher.last_model_file)
+    service = ConversationService(
+        sessions=sessions, rasa=rasa, record_question=record_other_language,
+        observe=counted.observe_turn,
+    )  # fmt: skip
+    return counted, service
 
 
 def check_content() -> None:
