@@ -5,8 +5,9 @@ APP_VENV := .venv
 RASA_VENV := .venv-rasa
 APP_BIN := $(APP_VENV)/bin
 PIP_QUIET := --quiet --disable-pip-version-check
+LEVELS ?= 50,100,200
 
-.PHONY: help setup run test lint format train validate nlu-report eval calibrate bench lock lock-rasa clean
+.PHONY: help setup run test lint format train validate nlu-report eval calibrate bench bench-load lock lock-rasa clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +60,9 @@ calibrate: train ## retrieval weight x fallback threshold on the held-out sets (
 
 bench: train ## turn-time benchmark: web chat API vs. Rasa directly (prints numbers)
 	$(APP_BIN)/python -m benchmarks.turn_latency
+
+bench-load: train ## many prospects at once (open loop, think time): throughput, p50/p95/p99, CPU (LEVELS=50,100,200)
+	$(APP_BIN)/python -m benchmarks.load --levels $(LEVELS)
 
 lock: ## re-resolve requirements/app.lock from pyproject.toml
 	rm -rf /tmp/tekkie-lock && $$(scripts/find-python app) -m venv /tmp/tekkie-lock
