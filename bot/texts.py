@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from pydantic import ValidationError
 
 from bot.settings import PROJECT_ROOT
 
@@ -25,6 +26,11 @@ MESSAGES_FILE = PROJECT_ROOT / "dialogues" / "content" / "messages.yml"
 
 class ContentError(ValueError):
     """A content file is invalid; the message names the file and the field."""
+
+
+def problems(error: ValidationError, *, whole: str) -> str:
+    """Pydantic's findings in one line, "tracks.2.salary: ..."; `whole` names a root error."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or whole}: {e['msg']}" for e in error.errors())
 
 
 # A note to the writer, not a text for prospects: "TODO", "controleren voor publicatie", "[check]".

@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic.functional_validators import AfterValidator
 
 from bot.guidance.content import CONTENT_DIR, Strict, Text, content
-from bot.texts import ContentError
+from bot.texts import ContentError, problems
 
 ASSESSMENT_FILE = CONTENT_DIR / "assessment.yml"
 MAX_TITLE = 20  # WhatsApp's limit for a quick-reply button
@@ -236,10 +236,7 @@ def load_assessment(
     try:
         return Assessment.model_validate(data, context={"track_ids": known})
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in error.errors()
-        )
-        raise ContentError(f"{path.name}: {problems}") from error
+        raise ContentError(f"{path.name}: {problems(error, whole='(file)')}") from error
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.settings import PROJECT_ROOT
-from bot.texts import ContentError, without_note
+from bot.texts import ContentError, problems, without_note
 
 CONTENT_DIR = PROJECT_ROOT / "dialogues" / "content"
 MAX_TEXT = 450  # one WhatsApp screen
@@ -236,10 +236,7 @@ def _load(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in error.errors()
-        )
-        raise ContentError(f"{path.name}: {problems}") from error
+        raise ContentError(f"{path.name}: {problems(error, whole='(file)')}") from error
 
 
 def load_content(directory: Path = CONTENT_DIR) -> Content:

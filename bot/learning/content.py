@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.guidance.content import Content, Text
-from bot.texts import ContentError
+from bot.texts import ContentError, problems
 from bot.understanding.nlu_files import examples
 
 NEW_KEY = re.compile(r"^fact/staff_[0-9]+$")  # answered by the `fact` rules like any school fact
@@ -102,16 +102,19 @@ def parse(document: dict[str, object] | None) -> Learned:
     try:
         return Learned.model_validate(document or {})
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or '(document)'}: {e['msg']}" for e in error.errors()
-        )
-        raise ContentError(f"staff content: {problems}") from error
+        raise ContentError(f"staff content: {problems(error, whole='(document)')}") from error
 
 
 @lru_cache(maxsize=1)
-def trained_intents() -> frozenset[str]:
-    """Every intent (with its retrieval part, "fact/address") in the NLU training files."""
-    return frozenset(intent for intent, _ in examples())
+def _training() -> tuple[dict[str, str], dict[str, str]]:
+    """Each intent's first example, and the intent of each example (lower case, one space).
+
+    Read from the NLU training files once per process: the publish worker checks the live
+    content every few seconds.
+    """
+    pairs = list(examples())
+    first = dict(reversed(pairs))
+    return first, {_plain(text): intent for intent, text in pairs}
 
 
 def answer_labels(base: Content, learned: Learned, language: str) -> dict[str, str]:
@@ -125,8 +128,8 @@ def answer_labels(base: Content, learned: Learned, language: str) -> dict[str, s
         labels[f"fact/{fact.id}"] = fact.question.get(language)
     for answer in learned.answers:
         labels[answer.key] = answer.question.get(language)
-    first = dict(reversed(list(examples())))  # each intent's first example
-    for intent in sorted(trained_intents()):
+    first, _ = _training()
+    for intent in sorted(first):
         if LINKABLE_INTENTS.match(intent):
             labels.setdefault(intent, f"{first[intent]} ({intent})")
     return labels
@@ -143,7 +146,7 @@ def check(base: Content, learned: Learned) -> None:
         if key not in known | mine:
             raise ContentError(f"staff content: there is no answer {key} to add examples to")
     # One message teaches one answer: Rasa refuses the same example under two intents.
-    owner = {_plain(text): intent for intent, text in examples()}
+    owner = dict(_training()[1])
     added = [(a.key, t) for a in learned.answers for t in a.examples]
     added += [(key, t) for key, texts in learned.examples.items() for t in texts]
     for key, text in added:

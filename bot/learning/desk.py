@@ -18,7 +18,7 @@ from bot.db.repositories import questions as repo
 from bot.guidance.content import content
 from bot.learning.content import Learned, NewAnswer, check, diff, parse
 from bot.learning.questions import GroupView, group_view
-from bot.texts import ContentError
+from bot.texts import ContentError, problems
 
 
 class DeskError(ValueError):
@@ -84,7 +84,7 @@ def answer(
             "group_id": group_id,
         })  # fmt: skip
     except ValidationError as error:
-        raise DeskError(_problems(error)) from error
+        raise DeskError(problems(error, whole="text")) from error
     version = _store(session, parent, before, before.with_answer(new), by=by, now=now,
                      summary=f"new answer {new.key} for questions #{group_id}: "
                              f"{new.question.nl[:120]}")  # fmt: skip
@@ -105,7 +105,7 @@ def link(
     try:
         after = before.with_examples(answer_key, taught)
     except ValidationError as error:
-        raise DeskError(_problems(error)) from error
+        raise DeskError(problems(error, whole="text")) from error
     version = _store(session, parent, before, after, by=by, now=now,
                      summary=f"questions #{group_id} linked to {answer_key}")  # fmt: skip
     repo.resolve(session, group=view.group, status=GroupStatus.LINKED, answer_key=answer_key,
@@ -147,9 +147,3 @@ def _taught(view: GroupView, examples: list[str] | None) -> list[str]:
     if not taught:
         raise DeskError("give at least one question for Tekkie to learn from")
     return taught
-
-
-def _problems(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(map(str, e['loc'])) or 'text'}: {e['msg']}" for e in error.errors()
-    )
