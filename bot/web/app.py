@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -85,10 +85,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.apologies = OncePerOutage()
         async with anyio.create_task_group() as tasks:
             if settings.outbox_worker_interval > 0:
-                tasks.start_soon(run_outbox, worker, settings.outbox_worker_interval)
+                tasks.start_soon(repeat, worker.run_once, settings.outbox_worker_interval,
+                                 "outbox.worker_error")  # fmt: skip
             if settings.publish_worker_interval > 0:
-                tasks.start_soon(run_publisher, publisher, settings.publish_worker_interval)
-            tasks.start_soon(retry_inbound, pipeline, settings.channel_retry_interval)
+                tasks.start_soon(repeat, publisher.run_once, settings.publish_worker_interval,
+                                 "publish.worker_error")  # fmt: skip
+            tasks.start_soon(repeat, pipeline.retry_due, settings.channel_retry_interval,
+                             "inbound.retry_error")  # fmt: skip
             if bot is not None and settings.telegram_mode == "polling":
                 tasks.start_soon(receive_polled_telegram, bot, pipeline)
             log.info("app.started", base_url=settings.base_url)
@@ -142,13 +145,17 @@ def check_content() -> None:
     other_languages.warm_up()
 
 
-async def retry_inbound(pipeline: InboundPipeline, interval: float) -> None:
-    """Handle channel messages that waited for Rasa, every `interval` seconds."""
+async def repeat(step: Callable[[], Awaitable[object]], interval: float, error: str) -> None:
+    """Run a worker's step every `interval` seconds until the app stops.
+
+    The outbox, the publish worker and channel messages that waited for Rasa. A failing
+    step (a database hiccup) is logged as `error` and tried again at the next round.
+    """
     while True:
         try:
-            await pipeline.retry_due()
-        except Exception:  # a database hiccup must not stop the retries for good
-            log.exception("inbound.retry_error")
+            await step()
+        except Exception:
+            log.exception(error)
         await anyio.sleep(interval)
 
 
@@ -160,26 +167,6 @@ async def receive_polled_telegram(bot: Bot, pipeline: InboundPipeline) -> None:
             await receive_telegram(pipeline, bot, update, tasks.start_soon)
 
         await telegram.poll_updates(bot, handle)
-
-
-async def run_outbox(worker: OutboxWorker, interval: float) -> None:
-    """Deliver due outbox messages every `interval` seconds until the app stops."""
-    while True:
-        try:
-            await worker.run_once()
-        except Exception:  # a database hiccup must not stop deliveries for good
-            log.exception("outbox.worker_error")
-        await anyio.sleep(interval)
-
-
-async def run_publisher(publisher: Publisher, interval: float) -> None:
-    """Train and load published content, and keep Rasa on the live model, until the app stops."""
-    while True:
-        try:
-            await publisher.run_once()
-        except Exception:  # a database hiccup must not stop publishing for good
-            log.exception("publish.worker_error")
-        await anyio.sleep(interval)
 
 
 def seed_demo_slots(sessions: sessionmaker[Session]) -> None:
