@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,7 +70,10 @@ class _FromDatabase(Collector):
 class Metrics:
     """One app process's metrics."""
 
-    def __init__(self, sessions: sessionmaker[Session], model_file: Callable[[], str | None]):
+    def __init__(
+        self, sessions: sessionmaker[Session], model_file: Callable[[], str | None],
+        in_progress: Callable[[], int] | None = None,
+    ) -> None:  # fmt: skip
         self.registry = CollectorRegistry()
         self._turns = Histogram(
             "tekkie_turn_seconds", "Time to answer one prospect message, by channel",
@@ -81,6 +84,12 @@ class Metrics:
             ["channel"], registry=self.registry,
         )  # fmt: skip
         self.registry.register(_FromDatabase(sessions, model_file))
+        if in_progress is not None:
+            Gauge(
+                "tekkie_conversations_in_turn",
+                "Conversations with a turn running or waiting in this app process",
+                registry=self.registry,
+            ).set_function(in_progress)
         for channel in CHANNELS:  # zero from the start, so a rate() works from the first error
             self._rasa_errors.labels(channel)
 

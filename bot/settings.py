@@ -42,6 +42,10 @@ class Settings(BaseSettings):
 
     rasa_host: str = "127.0.0.1"
     rasa_port: int = Field(default=5005, ge=1, le=65535)
+    # How many Rasa servers `tekkie run` starts, on RASA_PORT, RASA_PORT + 1, ...
+    rasa_servers: int = Field(default=1, ge=1, le=16)
+    # The Rasa servers the app uses, comma-separated; empty: the ones `tekkie run` starts.
+    rasa_urls: str = Field(default="", pattern=r"^(https?://[^,\s]+)?(,\s*https?://[^,\s]+)*$")
     rasa_token: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     rasa_timeout_seconds: float = Field(default=30.0, gt=0)
     rasa_tracker_db: Path = PROJECT_ROOT / "var" / "rasa-tracker.db"
@@ -205,8 +209,15 @@ class Settings(BaseSettings):
 
     @property
     def rasa_url(self) -> str:
-        """Base URL of the internal Rasa server."""
-        return f"http://{self.rasa_host}:{self.rasa_port}"
+        """Base URL of the (first) internal Rasa server."""
+        return self.rasa_server_urls[0]
+
+    @property
+    def rasa_server_urls(self) -> list[str]:
+        """Every Rasa server the app routes conversations to (bot/conversation/routing.py)."""
+        if self.rasa_urls.strip():
+            return [url.strip().rstrip("/") for url in self.rasa_urls.split(",")]
+        return [f"http://{self.rasa_host}:{self.rasa_port + n}" for n in range(self.rasa_servers)]
 
     @property
     def action_server_url(self) -> str:

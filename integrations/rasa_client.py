@@ -19,8 +19,12 @@ class RasaClient:
     """Talks to Rasa's token-protected `tekkie` channel and its HTTP API."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
+        self.url = base_url
         self._token = token
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        # A refused or silent connection fails within 2 s: the router tries another server.
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0))
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -38,7 +42,7 @@ class RasaClient:
                 headers={"Authorization": f"Bearer {self._token}"},
             )
         except httpx.HTTPError as error:
-            raise RasaUnavailableError(f"Rasa unreachable: {error!r}") from error
+            raise _unavailable(error) from error
         if response.status_code != 200:
             raise RasaUnavailableError(f"Rasa answered {response.status_code}: {response.text}")
         return RasaReply(
@@ -97,18 +101,28 @@ class RasaClient:
                 json=events,
             )
         except httpx.HTTPError as error:
-            raise RasaUnavailableError(f"Rasa unreachable: {error!r}") from error
+            raise _unavailable(error) from error
         if response.status_code != 200:
             raise RasaUnavailableError(f"Rasa answered {response.status_code}: {response.text}")
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         """The conversation's tracker (slots, events) from Rasa's HTTP API."""
-        response = await self._http.get(
-            f"/conversations/{sender_id}/tracker", params={"token": self._token}
-        )
-        response.raise_for_status()
+        try:
+            response = await self._http.get(
+                f"/conversations/{sender_id}/tracker", params={"token": self._token}
+            )
+        except httpx.HTTPError as error:
+            raise _unavailable(error) from error
+        if response.status_code != 200:
+            raise RasaUnavailableError(f"Rasa answered {response.status_code}: {response.text}")
         result: dict[str, Any] = response.json()
         return result
+
+
+def _unavailable(error: httpx.HTTPError) -> RasaUnavailableError:
+    """Rasa could not be asked; `unreached` when no connection was made (nothing happened)."""
+    unreached = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+    return RasaUnavailableError(f"Rasa unreachable: {error!r}", unreached=unreached)
 
 
 def _shown(item: dict[str, Any]) -> bool:

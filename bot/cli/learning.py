@@ -144,8 +144,9 @@ async def _publish_and_wait(build_id: int) -> ModelBuild:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value())
-    publisher = publish.Publisher(sessions=sessions, settings=settings, servers=[rasa])
+    token = settings.rasa_token.get_secret_value()
+    servers = [RasaClient(url, token) for url in settings.rasa_server_urls]
+    publisher = publish.Publisher(sessions=sessions, settings=settings, servers=servers)
     try:
         while True:
             await publisher.run_once()
@@ -158,7 +159,8 @@ async def _publish_and_wait(build_id: int) -> ModelBuild:
                     return build
             await asyncio.sleep(2)
     finally:
-        await rasa.aclose()
+        for server in servers:
+            await server.aclose()
         engine.dispose()
 
 

@@ -216,7 +216,7 @@ def run(
         started = time.monotonic()
         running = [
             supervisor.start(services.actions_spec(settings)),
-            supervisor.start(services.rasa_spec(settings, model)),
+            *(supervisor.start(spec) for spec in services.rasa_specs(settings, model)),
             supervisor.start(services.app_spec(settings)),
         ]
         supervisor.wait_ready(running)

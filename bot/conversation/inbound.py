@@ -17,10 +17,7 @@ down, `accept` raises and the webhook answers 503 (Telegram redelivers).
 
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -34,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.conversation.language import detect_language
+from bot.conversation.locks import ConversationLocks
 from bot.conversation.redis_guard import RedisGuard
 from bot.conversation.spool import InboundSpool
 from bot.conversation.turn import Answer, ConversationService, Turn, TurnRefusedError
@@ -82,6 +80,7 @@ class InboundPipeline:
         spool: InboundSpool | None = None,
         retry_base: timedelta = RETRY_BASE,
         retry_cap: timedelta = RETRY_CAP,
+        locks: ConversationLocks | None = None,
     ) -> None:
         self._retry = (retry_base, retry_cap)
         self._sessions = sessions
@@ -90,7 +89,7 @@ class InboundPipeline:
         self._deliver = deliver
         self._redis = RedisGuard(redis)
         self._prefix = key_prefix
-        self._local_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks = locks or ConversationLocks(self._redis, prefix=key_prefix)
 
     async def accept(self, external_id: str, message: InboundMessage) -> bool:
         """Store a message; False when it was stored before (then nothing happens).
@@ -163,7 +162,7 @@ class InboundPipeline:
         down): the newer ones wait behind it, so the order is kept.
         """
         try:
-            async with self._lock(f"{channel}:{channel_user_id}"):
+            async with self._locks.hold(f"{channel}:{channel_user_id}"):
                 while (
                     taken := await anyio.to_thread.run_sync(self._begin, channel, channel_user_id)
                 ) is not None:
@@ -189,16 +188,6 @@ class InboundPipeline:
             except Exception:  # one conversation must not stop the others
                 log.exception("inbound.retry_failed", channel=channel)
         return len(due)
-
-    @asynccontextmanager
-    async def _lock(self, key: str) -> AsyncIterator[None]:
-        async with self._local_locks[key]:
-            if self._redis.redis is None:
-                yield
-                return
-            # Not "{prefix}:lock:...": Rasa's own lock store keeps its locks there.
-            async with self._redis.lock(f"{self._prefix}:turn:{key}"):
-                yield
 
     def _begin(self, channel: str, user: str) -> Taken | None:
         """The oldest pending message, if its (retry) time has come, with its turn.

@@ -12,7 +12,15 @@ from bot.messages import OutboundMessage
 
 
 class RasaUnavailableError(RuntimeError):
-    """Rasa (or its action server) could not be reached or failed to handle the message."""
+    """Rasa (or its action server) could not be reached or failed to handle the message.
+
+    `unreached` is True when the server could not even be connected to: it took no part in
+    the turn, so another server may take it (bot/conversation/routing.py).
+    """
+
+    def __init__(self, message: str, *, unreached: bool = False) -> None:
+        super().__init__(message)
+        self.unreached = unreached
 
 
 @dataclass(frozen=True)

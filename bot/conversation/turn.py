@@ -10,12 +10,15 @@ from typing import Protocol
 
 import anyio
 import structlog
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.language import Lang, detect_language, normalise_language
+from bot.conversation.locks import ConversationLocks
 from bot.conversation.other_languages import other_languages, recognise
 from bot.conversation.rasa import Rasa, RasaUnavailableError
+from bot.conversation.redis_guard import RedisGuard
 from bot.db.models import Conversation
 from bot.db.repositories import conversations as repo
 from bot.db.repositories.leads import touch_lead
@@ -108,9 +111,11 @@ class ConversationService:
     def __init__(
         self, *, sessions: sessionmaker[Session], rasa: Rasa,
         record_question: QuestionRecorder | None = None, observe: TurnObserver | None = None,
+        locks: ConversationLocks | None = None,
     ) -> None:  # fmt: skip
         self._sessions = sessions
         self._rasa = rasa
+        self._locks = locks or ConversationLocks(RedisGuard(None))
         self._observe = observe  # turn times and Rasa failures for /metrics (bot/metrics.py)
         # keeps a question in a language Tekkie does not speak for staff (the learning loop)
         self._record_question = record_question
@@ -120,7 +125,25 @@ class ConversationService:
 
         While a person has the conversation (human handoff) Tekkie says nothing: the message
         only goes into Rasa's tracker, the transcript staff read, and the reply list is empty.
+        One turn of a conversation runs at a time, across app instances when Redis is there;
+        with Redis down the web chat carries on (a page sends one message at a time).
         """
+        key = f"{message.channel}:{message.channel_user_id}"
+        replies: list[OutboundMessage] | None = None
+        try:
+            async with self._locks.hold(key):
+                replies = await self._handle(message)
+        except RedisError:
+            if replies is not None:  # the lock's release failed after the turn: it is done
+                return replies
+            if not self._locks.shared:
+                raise
+            log.warning("webchat.lock_unavailable", channel=message.channel)
+            async with self._locks.hold(key, local_only=True):
+                return await self._handle(message)
+        return replies
+
+    async def _handle(self, message: InboundMessage) -> list[OutboundMessage]:
         turn = await anyio.to_thread.run_sync(self._read, message)
         answer = await self.ask(turn)
         await anyio.to_thread.run_sync(self._write, answer)

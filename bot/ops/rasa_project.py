@@ -315,8 +315,10 @@ def write_runtime_files(settings: Settings, directory: Path | None = None) -> Ru
     return files
 
 
-def rasa_server_command(settings: Settings, files: RuntimeFiles, model: Path) -> list[str]:
-    """The command that starts Rasa on the configured host, its API behind the token.
+def rasa_server_command(
+    settings: Settings, files: RuntimeFiles, model: Path, *, port: int | None = None
+) -> list[str]:
+    """The command that starts Rasa on the configured host (and port), its API behind the token.
 
     The token is not in the command (`ps` would show it): the launcher reads it from
     TEKKIE_RASA_TOKEN, which `rasa_server_environment` sets.
@@ -327,7 +329,7 @@ def rasa_server_command(settings: Settings, files: RuntimeFiles, model: Path) ->
         "run",
         "--enable-api",
         "--interface", settings.rasa_host,
-        "--port", str(settings.rasa_port),
+        "--port", str(port or settings.rasa_port),
         "--model", str(model),
         "--endpoints", str(files.endpoints),
         "--credentials", str(files.credentials),

@@ -48,19 +48,25 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def rasa_spec(settings: Settings, model: Path) -> ServiceSpec:
-    """Rasa on 127.0.0.1 with the API token, our channel and the generated endpoints."""
+def rasa_spec(settings: Settings, model: Path, number: int = 0) -> ServiceSpec:
+    """Rasa server `number` (0, 1, ...: RASA_SERVERS) on 127.0.0.1 with the API token."""
     files = rasa_project.write_runtime_files(settings)
     token = settings.rasa_token.get_secret_value()
+    port = settings.rasa_port + number
     return ServiceSpec(
-        name="rasa",
-        command=rasa_project.rasa_server_command(settings, files, model),
+        name="rasa" if number == 0 else f"rasa-{number + 1}",
+        command=rasa_project.rasa_server_command(settings, files, model, port=port),
         env=rasa_project.rasa_server_environment(settings),
-        ready_url=f"{settings.rasa_url}/status?token={token}",
-        port=settings.rasa_port,
+        ready_url=f"http://{settings.rasa_host}:{port}/status?token={token}",
+        port=port,
         ready_check=lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
         startup_timeout=240.0,
     )
+
+
+def rasa_specs(settings: Settings, model: Path) -> list[ServiceSpec]:
+    """Every Rasa server `tekkie run` starts (RASA_SERVERS of them)."""
+    return [rasa_spec(settings, model, number) for number in range(settings.rasa_servers)]
 
 
 def actions_spec(settings: Settings) -> ServiceSpec:

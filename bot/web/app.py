@@ -17,6 +17,9 @@ from telegram import Bot, Update
 
 from bot.conversation import other_languages
 from bot.conversation.inbound import InboundPipeline
+from bot.conversation.locks import ConversationLocks
+from bot.conversation.redis_guard import RedisGuard
+from bot.conversation.routing import RasaRouter
 from bot.conversation.spool import InboundSpool
 from bot.conversation.turn import ConversationService
 from bot.db import migrate
@@ -52,35 +55,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         if settings.should_auto_migrate:
             await anyio.to_thread.run_sync(migrate.upgrade, settings.database_url)
-        rasa = RasaClient(
-            settings.rasa_url,
-            settings.rasa_token.get_secret_value(),
-            timeout=settings.rasa_timeout_seconds,
-        )
+        servers = rasa_servers(settings)
+        rasa = RasaRouter(servers)
+        redis_client = make_redis(settings.redis_url) if settings.redis_url else None
+        locks = ConversationLocks(RedisGuard(redis_client), prefix=settings.redis_key_prefix)
         sessions = make_session_factory(engine)
         check_content()
         if settings.should_seed_demo_slots:
             await anyio.to_thread.run_sync(seed_demo_slots, sessions)
-        app.state.settings = settings
-        app.state.notices = Notices.from_settings(settings)
-        app.state.engine = engine
-        app.state.sessions = sessions
-        app.state.rasa = rasa
-        publisher = Publisher(sessions=sessions, settings=settings, servers=[rasa])
-        app.state.metrics, app.state.conversations = conversations(sessions, rasa, publisher)
+        app.state.settings, app.state.notices = settings, Notices.from_settings(settings)
+        app.state.engine, app.state.sessions, app.state.rasa = engine, sessions, rasa
+        publisher = Publisher(sessions=sessions, settings=settings, servers=servers)
+        app.state.metrics, app.state.conversations = conversations(sessions, rasa, publisher, locks)
         bot = await telegram.start_bot(settings)
         app.state.telegram_bot = bot
         worker = OutboxWorker(sessions, build_senders(settings, sessions, telegram_bot=bot))
         # Just-enqueued messages go out at once: a turn's replies, the dashboard's staff replies.
         app.state.deliver = deliver = worker.deliver_now
-        redis_client = make_redis(settings.redis_url) if settings.redis_url else None
         app.state.redis = redis_client
         app.state.pipeline = pipeline = InboundPipeline(
             sessions=sessions, conversations=app.state.conversations, deliver=deliver,
             redis=redis_client, key_prefix=settings.redis_key_prefix,
             spool=InboundSpool(settings.runtime_dir / "inbound-spool"),
             retry_base=timedelta(seconds=settings.channel_retry_base_seconds),
-            retry_cap=timedelta(seconds=settings.channel_retry_cap_seconds),
+            retry_cap=timedelta(seconds=settings.channel_retry_cap_seconds), locks=locks,
         )  # fmt: skip
         app.state.apologies = OncePerOutage()
         async with anyio.create_task_group() as tasks:
@@ -125,15 +123,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def conversations(
-    sessions: sessionmaker[Session], rasa: RasaClient, publisher: Publisher
-) -> tuple[Metrics, ConversationService]:
+    sessions: sessionmaker[Session], rasa: RasaRouter, publisher: Publisher,
+    locks: ConversationLocks,
+) -> tuple[Metrics, ConversationService]:  # fmt: skip
     """The turns of every channel, counted for /metrics, questions kept for the learning loop."""
-    counted = Metrics(sessions, lambda: publisher.last_model_file)
+    counted = Metrics(sessions, lambda: publisher.last_model_file, locks.waiting)
     service = ConversationService(
         sessions=sessions, rasa=rasa, record_question=record_other_language,
-        observe=counted.observe_turn,
+        observe=counted.observe_turn, locks=locks,
     )  # fmt: skip
     return counted, service
+
+
+def rasa_servers(settings: Settings) -> list[RasaClient]:
+    """A client for every Rasa server (RASA_SERVERS or RASA_URLS); the router picks one."""
+    token = settings.rasa_token.get_secret_value()
+    return [
+        RasaClient(url, token, timeout=settings.rasa_timeout_seconds)
+        for url in settings.rasa_server_urls
+    ]
 
 
 def check_content() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-import httpx
 import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from bot.conversation.rasa import RasaUnavailableError
 from bot.conversation.transcript import Line, lines_from_events
 from bot.db.models import IntakeSlot, Lead, LeadStatus, utcnow
 from bot.db.repositories import dashboard as repo
@@ -34,7 +34,7 @@ async def transcript(request: Request, sender_id: str) -> list[Line] | None:
     """The conversation as Rasa keeps it; None when Rasa cannot be asked right now."""
     try:
         tracker = await request.app.state.rasa.tracker(sender_id)
-    except (httpx.HTTPError, ValueError):
+    except (RasaUnavailableError, ValueError):
         log.warning("dashboard.transcript_unavailable", sender=sender_id)
         return None
     return lines_from_events(tracker.get("events") or [])
