@@ -8,7 +8,9 @@ around `--think` seconds (uniform between half and one and a half times it) betw
 A turn is one POST to /api/webchat/messages; an error is anything but a 200 with a reply.
 Per level it prints the offered and achieved turns per second, p50/p95/p99, errors, and the
 CPU seconds and memory of each of the stack's processes (read from /proc). Then one
-conversation of 60 turns without thinking: the cost of turns 0-9 against turns 50-59.
+conversation of 60 turns without thinking: the cost of turns 0-9 against turns 50-59. Then,
+with Tekkie stopped, the same for Rasa's own starter bot (`rasa init`, benchmarks/starter_bot.py)
+as the yardstick: Tekkie's median turn against the starter bot's. `--levels ""` skips the load.
 Run with `make bench-load`.
 """
 
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks import starter_bot
 from tests.support.stack import Stack, make_stack, start, stop
 
 CONVERSATIONS = [
@@ -151,18 +154,29 @@ def long_conversation(stack: Stack, turns: int = 60) -> list[float]:
     return timings
 
 
+def growth(label: str, seconds: list[float]) -> float:
+    """Print the median turn and turns 0-9 against 50-59; return the median in ms."""
+    ms = [t * 1000 for t in seconds]
+    first, last = statistics.median(ms[:10]), statistics.median(ms[50:60])
+    median = statistics.median(ms)
+    print(f"{label}: median turn {median:.0f} ms; turns 0-9 median {first:.0f} ms, turns 50-59 "
+          f"median {last:.0f} ms ({last / first:.2f}x)")  # fmt: skip
+    return median
+
+
 def main() -> None:
-    """Start a stack, run the levels and the long conversation, print, stop."""
+    """Start a stack, run the levels and the long conversation, stop; then the yardstick."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default="50,100,200")
     parser.add_argument("--think", type=float, default=15.0)
     parser.add_argument("--arrivals", type=float, default=60.0)
+    parser.add_argument("--yardstick", action=argparse.BooleanOptionalAction, default=True)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         stack = start(make_stack(Path(workdir), LOG_LEVEL="WARNING", DEMO_SLOTS="false"))
         try:
             assert stack.process is not None
-            for prospects in (int(n) for n in options.levels.split(",")):
+            for prospects in (int(n) for n in options.levels.split(",") if n.strip()):
                 pids = processes(stack.process.pid)
                 before = {pid: cpu_seconds(pid) for pid in pids}
                 level = asyncio.run(run_level(stack, prospects, options.think, options.arrivals))
@@ -172,12 +186,15 @@ def main() -> None:
                     cpu[name] = cpu.get(name, 0.0) + cpu_seconds(pid) - before[pid]
                     rss[name] = rss.get(name, 0.0) + rss_mb(pid)
                 report(level, think=options.think, arrivals=options.arrivals, cpu=cpu, rss=rss)
-            timings = [t * 1000 for t in long_conversation(stack)]
-            first, last = statistics.median(timings[:10]), statistics.median(timings[50:60])
-            print(f"one conversation: turns 0-9 median {first:.0f} ms, turns 50-59 median "
-                  f"{last:.0f} ms ({last / first:.2f}x)")  # fmt: skip
+            long_conversation(stack, 5)  # warm up
+            tekkie = growth("Tekkie, one conversation (web chat)", long_conversation(stack))
         finally:
             stop(stack)
+    if options.yardstick:
+        with starter_bot.running(starter_bot.ensure_trained()) as url:
+            starter_bot.turn_times(url, 5)  # warm up
+            starter = growth("starter bot (rasa init, REST)", starter_bot.turn_times(url))
+        print(f"Tekkie's median turn / the starter bot's: {tekkie / starter:.2f}x")
 
 
 if __name__ == "__main__":

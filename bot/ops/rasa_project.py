@@ -273,7 +273,13 @@ def _run_logged(command: list[str], log_file: Path) -> None:
 
 
 def endpoints_config(settings: Settings) -> dict[str, object]:
-    """Rasa's endpoints: our action server, and Redis or a local SQLite tracker store."""
+    """Rasa's endpoints: our action server, and Redis or a local SQLite tracker store.
+
+    No Redis lock store: Rasa's is not safe across servers (Rasa issue #9213). Each server
+    keeps its own in-memory locks, and the app sends a conversation to one server at a time,
+    one turn at a time (bot/conversation/routing.py and locks.py); a killed server then
+    leaves no lock behind that would hold its conversations up on the next one.
+    """
     config: dict[str, object] = {"action_endpoint": {"url": settings.action_server_url}}
     if settings.redis_url:
         redis = urlsplit(settings.redis_url)
@@ -286,7 +292,6 @@ def endpoints_config(settings: Settings) -> dict[str, object]:
             common["password"] = "${TEKKIE_REDIS_PASSWORD}"  # noqa: S105 - env reference
         prefix = settings.redis_key_prefix
         config["tracker_store"] = {"type": "redis", "key_prefix": prefix, **common}
-        config["lock_store"] = {"type": "redis", "key_prefix": prefix, **common}
     else:
         settings.rasa_tracker_db.parent.mkdir(parents=True, exist_ok=True)
         config["tracker_store"] = {

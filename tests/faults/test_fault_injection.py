@@ -40,6 +40,7 @@ from tests.support.fakes import (
 from tests.support.fault_stack import FaultStack, direct_engine
 from tests.support.proxy import CuttableProxy
 from tests.support.stack import make_stack
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.rasa, pytest.mark.postgres, pytest.mark.redis]
 APOLOGY = re.compile(r"^Sorry, (ik kan nu even niet|I can't answer right now|Tekkie is even niet|"
@@ -243,15 +244,6 @@ class Prospects:
                     texts = self.faults.user_texts(conversation)
                     result[conversation] = [t for t in texts if t]
         return result
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.25)
-    return time.monotonic() - started
 
 
 def run_fault(
