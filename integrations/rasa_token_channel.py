@@ -17,6 +17,12 @@ Each answer also says what the turn left behind, in two headers the app reads in
 asking again: `X-Tekkie-Language` (the `language` slot) and `X-Tekkie-Paused` ("1" when the
 turn handed the conversation to a person). A wrapper around `MessageProcessor.save_tracker`
 notes both when Rasa stores the tracker at the end of the turn.
+
+The same wrapper keeps the stored tracker lean: each message's NLU result holds the ranking
+of every intent and every answer (the retrieval ranker needs them all during the turn), some
+10 KB per message. Stored, Rasa reads, writes and sends them to the action server on every
+later turn, so a turn got slower the longer the conversation ran. Only the top entries of
+each ranking are kept once the turn is over.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -45,6 +52,7 @@ _FAILED_ACTIONS: contextvars.ContextVar[List[str] | None] = contextvars.ContextV
 _TURN_STATE: contextvars.ContextVar[Dict[str, str] | None] = contextvars.ContextVar(  # noqa: UP006
     "tekkie_turn_state", default=None
 )
+KEPT_RANKS = 3  # of each ranking, in the stored tracker
 _remote_run = RemoteAction.run
 _save_tracker = MessageProcessor.save_tracker
 
@@ -60,8 +68,30 @@ async def _flagging_run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
         raise
 
 
+def lean_parse_data(parse_data: Dict[str, Any]) -> Dict[str, Any]:  # noqa: UP006
+    """The NLU result with only the top KEPT_RANKS of its intent and answer rankings."""
+    lean = dict(parse_data)
+    if isinstance(lean.get("intent_ranking"), list):
+        lean["intent_ranking"] = lean["intent_ranking"][:KEPT_RANKS]
+    selectors = lean.get("response_selector")
+    if isinstance(selectors, dict):
+        lean["response_selector"] = {
+            key: {**value, "ranking": value["ranking"][:KEPT_RANKS]}
+            if isinstance(value, dict) and isinstance(value.get("ranking"), list) else value
+            for key, value in selectors.items()
+        }  # fmt: skip
+    return lean
+
+
+def _lean_events(tracker: DialogueStateTracker) -> None:
+    for event in tracker.events:
+        if isinstance(event, UserUttered) and event.parse_data:
+            event.parse_data = lean_parse_data(event.parse_data)
+
+
 async def _noting_save(self: MessageProcessor, tracker: DialogueStateTracker) -> None:
     """MessageProcessor.save_tracker, noting the turn's language and pause for the channel."""
+    _lean_events(tracker)
     await _save_tracker(self, tracker)
     state = _TURN_STATE.get()
     if state is not None:

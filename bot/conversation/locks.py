@@ -51,7 +51,6 @@ class ConversationLocks:
             if local_only or not self.shared:
                 yield
                 return
-            # Not "{prefix}:lock:...": Rasa's own lock store keeps its locks there.
             async with self._guard.lock(f"{self._prefix}:turn:{key}"):
                 yield
 

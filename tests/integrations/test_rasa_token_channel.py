@@ -42,3 +42,50 @@ def test_a_failing_custom_action_is_flagged_for_the_turn() -> None:
     assert "raised" in printed
     assert "flagged ['action_read_context']" in printed
     assert "actions up False" in printed
+
+
+LEAN = textwrap.dedent(
+    """
+    import asyncio, json
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+    import integrations.rasa_token_channel  # wraps MessageProcessor.save_tracker
+
+    ranking = [{"name": f"intent_{n}", "confidence": 1 / (n + 1)} for n in range(60)]
+    answers = [{"intent_response_key": f"fact/a{n}", "confidence": 0.5} for n in range(40)]
+    parse = {"intent": ranking[0], "entities": [], "text": "wat kost het",
+             "intent_ranking": ranking,
+             "response_selector": {"default": {"response": {"intent_response_key": "fact/a0"},
+                                               "ranking": answers}}}
+    tracker = DialogueStateTracker("anna", slots=[])
+    for _ in range(3):
+        tracker.update(UserUttered("wat kost het", ranking[0], [], parse_data=parse))
+        tracker.update(ActionExecuted("utter_fact"))
+
+    class Store:
+        saved = None
+        async def save(self, tracker):
+            Store.saved = tracker.current_state(EventVerbosity.ALL)
+
+    processor = MessageProcessor.__new__(MessageProcessor)
+    processor.tracker_store = Store()
+    size = len(json.dumps(tracker.current_state(EventVerbosity.ALL)))
+    asyncio.run(processor.save_tracker(tracker))
+    users = [e for e in Store.saved["events"] if e["event"] == "user"]
+    data = users[-1]["parse_data"]
+    print("ranks", [len(u["parse_data"]["intent_ranking"]) for u in users])
+    print("answers", len(data["response_selector"]["default"]["ranking"]))
+    print("kept", data["intent"]["name"], data["response_selector"]["default"]["response"])
+    print("smaller", len(json.dumps(Store.saved)) * 4 < size)
+    """
+)
+
+
+def test_the_stored_tracker_keeps_only_the_top_of_each_ranking() -> None:
+    """Whole rankings (10 KB a message) made every later turn slower as a conversation grew."""
+    printed = run_in_rasa(LEAN)
+    assert "ranks [3, 3, 3]" in printed
+    assert "answers 3" in printed
+    assert "kept intent_0 {'intent_response_key': 'fact/a0'}" in printed  # what actions read
+    assert "smaller True" in printed
