@@ -171,9 +171,16 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=15.0)
     parser.add_argument("--arrivals", type=float, default=60.0)
     parser.add_argument("--yardstick", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--rasa-servers", type=int, default=None, help="RASA_SERVERS")
+    parser.add_argument("--database-url", help="DATABASE_URL (default: SQLite in a temp dir)")
+    parser.add_argument("--redis-url", help="REDIS_URL (default: none)")
     options = parser.parse_args()
+    servers = {key: str(value) for key, value in (
+        ("RASA_SERVERS", options.rasa_servers), ("DATABASE_URL", options.database_url),
+        ("REDIS_URL", options.redis_url), ("REDIS_KEY_PREFIX", f"bench{uuid.uuid4().hex[:8]}"),
+    ) if value is not None}  # fmt: skip
     with tempfile.TemporaryDirectory() as workdir:
-        stack = start(make_stack(Path(workdir), LOG_LEVEL="WARNING", DEMO_SLOTS="false"))
+        stack = start(make_stack(Path(workdir), LOG_LEVEL="WARNING", DEMO_SLOTS="false", **servers))
         try:
             assert stack.process is not None
             for prospects in (int(n) for n in options.levels.split(",") if n.strip()):
