@@ -11,9 +11,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.wiring import Wired
 from bot.conversation.language import detect_language, normalise_language
-
-# Form answers that say nothing about the language (names, e-mail addresses, phone numbers).
-ANSWERS_WITHOUT_LANGUAGE = frozenset({"full_name", "contact"})
+from bot.conversation.sent_context import (
+    ANSWERS_WITHOUT_LANGUAGE,
+    CONTEXT_ACTION,
+    SWITCH_INTENT,
+    sent_language,
+)
 
 
 def latest_user_event(tracker: Tracker) -> dict[str, Any]:
@@ -26,7 +29,7 @@ class ActionReadContext(Wired, Action):
 
     def name(self) -> str:
         """Action name used in the domain."""
-        return "action_read_context"
+        return CONTEXT_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -39,14 +42,17 @@ class ActionReadContext(Wired, Action):
             return events  # "fatima@example.nl" is an address, not a wish to speak Dutch
         current = tracker.get_slot("language")
         requested = None
-        if (tracker.latest_message.get("intent") or {}).get("name") == "switch_language":
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == SWITCH_INTENT:
             requested = normalise_language(next(tracker.get_latest_entity_values("language"), None))
         event = latest_user_event(tracker)
         metadata = event.get("metadata") or {}
-        # Tekkie's app detects the language once per turn and sends it along; `rasa shell`
-        # and other clients do not, so then it is detected here.
+        # Tekkie's app detects the language once per turn and sends it along (and then Rasa's
+        # channel sets the slot without calling this action); `rasa shell` and other clients
+        # do not, so then it is detected here.
         language = (
             requested
+            or sent_language(intent=intent, metadata=metadata)
             or normalise_language(metadata.get("language"))
             or detect_language(
                 event.get("text") or "", current=current, hint=metadata.get("locale")

@@ -37,11 +37,13 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.conversation.sent_context import ANSWERS_WITHOUT_LANGUAGE, CONTEXT_ACTION, sent_language
 
 logger = logging.getLogger(__name__)
 # The custom actions that failed in the current turn (set per request by the channel).
@@ -57,8 +59,33 @@ _remote_run = RemoteAction.run
 _save_tracker = MessageProcessor.save_tracker
 
 
+def context_without_a_call(tracker: DialogueStateTracker) -> List[Event] | None:  # noqa: UP006
+    """`action_read_context`'s events when the app's detection decides them, else None.
+
+    The slot mapping runs before every prediction; its round trip to the action server (the
+    whole tracker sent, the answer validated) was a tenth of a turn. It is only needed when
+    the privacy link is not set yet, for a request to switch, or without the app's language.
+    """
+    if not tracker.get_slot("privacy_url"):
+        return None
+    if tracker.get_slot("requested_slot") in ANSWERS_WITHOUT_LANGUAGE:
+        return []  # a name or an address says nothing about the language
+    message = tracker.latest_message
+    intent = (message.intent or {}).get("name") if message is not None else None
+    language = sent_language(intent=intent, metadata=message.metadata if message else None)
+    if language is None:
+        return None
+    return [] if tracker.get_slot("language") == language else [SlotSet("language", language)]
+
+
 async def _flagging_run(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
     """RemoteAction.run, remembering a failure for the channel before Rasa swallows it."""
+    if self.name() == CONTEXT_ACTION:
+        tracker = kwargs.get("tracker") or next(
+            (a for a in args if isinstance(a, DialogueStateTracker)), None
+        )
+        if tracker is not None and (events := context_without_a_call(tracker)) is not None:
+            return events
     try:
         return await _remote_run(self, *args, **kwargs)
     except Exception:

@@ -89,3 +89,56 @@ def test_the_stored_tracker_keeps_only_the_top_of_each_ranking() -> None:
     assert "answers 3" in printed
     assert "kept intent_0 {'intent_response_key': 'fact/a0'}" in printed  # what actions read
     assert "smaller True" in printed
+
+
+CONTEXT = textwrap.dedent(
+    """
+    import asyncio
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+    import integrations.rasa_token_channel  # wraps RemoteAction.run
+
+    domain = Domain.from_yaml('''
+    version: "3.1"
+    slots:
+      language: {type: text, mappings: [{type: custom, action: action_read_context}]}
+      privacy_url: {type: text, mappings: [{type: custom, action: action_read_context}]}
+      requested_slot: {type: text, mappings: [{type: custom}]}
+    ''')
+    nowhere = EndpointConfig("http://127.0.0.1:9/webhook")  # nothing listens: a call fails
+    action = RemoteAction("action_read_context", nowhere)
+
+    def run(slots, intent, metadata):
+        tracker = DialogueStateTracker("anna", domain.slots)
+        for name, value in slots.items():
+            tracker.update(SlotSet(name, value))
+        tracker.update(UserUttered("hoi", {"name": intent}, metadata=metadata))
+        try:
+            events = asyncio.run(action.run(None, None, tracker, domain))
+        except Exception as error:
+            return "called the action server: " + type(error).__name__
+        return [(e.key, e.value) for e in events]
+
+    known = {"privacy_url": "https://school.nl/privacy", "language": "nl"}
+    print("same", run(known, "ask_costs", {"language": "nl"}))
+    print("other", run(known, "ask_costs", {"language": "en"}))
+    print("address", run({**known, "requested_slot": "contact"}, "inform", {"language": "en"}))
+    print("switch", run(known, "switch_language", {"language": "nl"}))
+    print("first", run({}, "greet", {"language": "nl"}))
+    print("shell", run(known, "ask_costs", {}))
+    """
+)
+
+
+def test_the_language_the_app_detected_is_set_without_calling_the_action_server() -> None:
+    """The context action's round trip (the whole tracker each way) was a tenth of a turn."""
+    printed = run_in_rasa(CONTEXT)
+    assert "same []" in printed
+    assert "other [('language', 'en')]" in printed
+    assert "address []" in printed  # an e-mail address does not switch the language
+    # The action itself still runs for a switch request, the first message and other clients.
+    for case in ("switch", "first", "shell"):
+        assert f"{case} called the action server" in printed, printed
