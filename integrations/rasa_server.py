@@ -12,6 +12,11 @@ Two more adjustments for publishing staff content (bot/learning/publish.py):
 - Staff answers have no response in the domain (bot/learning/project.py), so Rasa's
   `utter_fact` says nothing for them and logs an error each time; those lines are dropped.
 
+A turn fails when the tracker store fails: Rasa's `FailSafeTrackerStore` would otherwise go on
+with an empty tracker kept in memory, so with Redis down a prospect got the greeting again and
+the conversation was split in two. Now Rasa's channel answers 500, and the app keeps the message
+and tries again (or the web chat asks to try again), as when Rasa itself is down.
+
 And one for the cost of a turn: Rasa validates every custom action's answer with
 `jsonschema.validate`, which first checks the (never changing) schema itself: 33 ms per
 action call here, a third of Rasa's CPU time per turn. The schema is now checked once and
@@ -86,6 +91,17 @@ def resolve_event_types_once() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def fail_turns_when_the_tracker_store_fails() -> None:
+    """Raise the tracker store's error instead of falling back to an empty in-memory tracker."""
+    from rasa.core.tracker_store import FailSafeTrackerStore  # noqa: PLC0415 - Rasa's venv
+
+    def _raise(self: FailSafeTrackerStore, error: Exception) -> None:
+        raise error
+
+    FailSafeTrackerStore.on_tracker_store_error = _raise
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = _raise
+
+
 def quiet_staff_responses() -> None:
     """Drop Rasa's error line for a staff answer's missing domain response."""
     logging.getLogger("rasa.core.actions.action").addFilter(_WithoutStaffResponseErrors())
@@ -111,6 +127,7 @@ def main() -> None:
     quiet_staff_responses()
     validate_action_results_with_a_compiled_schema()
     resolve_event_types_once()
+    fail_turns_when_the_tracker_store_fails()
     sys.argv = rasa_argv(sys.argv[1:], token)
     rasa_main()
 

@@ -36,6 +36,7 @@ from tests.support.stack import TEKKIE, Stack, make_stack, start, stop
 
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "learning"
 RESULTS = PROJECT_ROOT / "results" / "learning-loop.json"
+PUBLISH_LIMIT_MS = 15 * 60 * 1000
 ASKED = "Is er een kantine waar ik lunch kan kopen?"
 PARAPHRASE = "kan ik bij jullie ergens lunch kopen?"
 ANSWER_NL = "Ja. Er is een kantine op de begane grond. Je kunt ook je eigen lunch meenemen."
@@ -174,7 +175,9 @@ def publish(page: Page) -> float:
     page.get_by_role("button", name="Publiceren").click()
     expect(page.locator(".flash")).to_contain_text("Publicatie gestart")
     shot(page, "04-publishing")
-    expect(page.locator("#live-version")).to_have_text("Live: versie 1", timeout=420_000)
+    # A safety net, not the target (the test prints the time): on a slow day training alone
+    # took 7 minutes here, 2.5 times as long as usual, and a 7-minute limit failed the test.
+    expect(page.locator("#live-version")).to_have_text("Live: versie 1", timeout=PUBLISH_LIMIT_MS)
     shot(page, "05-published")
     return pressed
 

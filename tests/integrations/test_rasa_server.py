@@ -140,3 +140,39 @@ def test_event_types_are_looked_up_once_and_unknown_ones_still_fail() -> None:
     assert "default True" in out
     assert "unknown Unknown event name 'no_such_event'." in out
     assert "restored SlotSet x 1" in out
+
+
+TRACKER_STORE_DOWN = textwrap.dedent(
+    """
+    import asyncio
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from integrations.rasa_server import fail_turns_when_the_tracker_store_fails
+
+    class Down(InMemoryTrackerStore):
+        async def retrieve(self, sender_id):
+            raise ConnectionError("Redis is down")
+        async def save(self, tracker):
+            raise ConnectionError("Redis is down")
+
+    store = FailSafeTrackerStore(Down(Domain.empty()))
+    print("before", asyncio.run(store.retrieve("anna")))  # Rasa: None, a new empty tracker
+    fail_turns_when_the_tracker_store_fails()
+    for name, call in (("retrieve", store.retrieve("anna")),
+                       ("save", store.save(DialogueStateTracker("anna", [])))):
+        try:
+            asyncio.run(call)
+            print(name, "went on")
+        except ConnectionError as error:
+            print(name, "failed:", error)
+    """
+)
+
+
+def test_a_turn_fails_when_the_tracker_store_is_down_instead_of_starting_afresh() -> None:
+    """With Redis down Rasa answered from an empty tracker: the greeting again, context lost."""
+    out = run_in_rasa(TRACKER_STORE_DOWN)
+    assert "before None" in out
+    assert "retrieve failed: Redis is down" in out
+    assert "save failed: Redis is down" in out
