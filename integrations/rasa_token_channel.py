@@ -110,9 +110,20 @@ def lean_parse_data(parse_data: Dict[str, Any]) -> Dict[str, Any]:  # noqa: UP00
     return lean
 
 
+def _is_lean(parse_data: Dict[str, Any]) -> bool:  # noqa: UP006
+    rankings = [parse_data.get("intent_ranking")] + [
+        value.get("ranking") for value in (parse_data.get("response_selector") or {}).values()
+        if isinstance(value, dict)
+    ]  # fmt: skip
+    return all(not isinstance(r, list) or len(r) <= KEPT_RANKS for r in rankings)
+
+
 def _lean_events(tracker: DialogueStateTracker) -> None:
-    for event in tracker.events:
+    """Trim the messages not trimmed yet (in practice the turn's own): no copy of the rest."""
+    for event in reversed(tracker.events):
         if isinstance(event, UserUttered) and event.parse_data:
+            if _is_lean(event.parse_data):
+                continue
             event.parse_data = lean_parse_data(event.parse_data)
 
 

@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 from sqlalchemy.engine import make_url
 
 from bot.settings import PROJECT_ROOT
@@ -37,7 +36,7 @@ from tests.support.fakes import (
     twilio_message,
     twilio_signature,
 )
-from tests.support.fault_stack import FaultStack, direct_engine
+from tests.support.fault_stack import FaultStack, direct_engine, drop_redis_keys
 from tests.support.proxy import CuttableProxy
 from tests.support.stack import make_stack
 from tests.support.waits import wait_until
@@ -86,10 +85,7 @@ def faulty(
             faults.stop()
             postgres.stop()
             redis_proxy.stop()
-            client = redis.Redis.from_url(redis_server_url)
-            for key in client.scan_iter(f"{prefix}:*"):
-                client.delete(key)
-            client.close()
+            drop_redis_keys(redis_server_url, prefix)
             database.close()
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-import redis
 
 from bot.conversation.routing import home_order
 from bot.settings import PROJECT_ROOT
@@ -33,7 +32,7 @@ from tests.support.fakes import (
     channel_settings,
     telegram_text,
 )
-from tests.support.fault_stack import FaultStack, Service, direct_engine
+from tests.support.fault_stack import FaultStack, Service, direct_engine, drop_redis_keys
 from tests.support.proxy import CuttableProxy
 from tests.support.stack import free_port, make_stack
 from tests.support.waits import read_conversation, wait_until
@@ -58,13 +57,7 @@ class Scaled:
 
     def user_texts(self, sender_id: str, server: int) -> list[str]:
         """The prospect's messages in Rasa's tracker, in order, as one server reads them."""
-        token = self.faults.stack.settings.rasa_token.get_secret_value()
-        response = httpx.get(
-            f"{self.rasa_urls[server]}/conversations/{sender_id}/tracker",
-            params={"token": token}, timeout=30,
-        )  # fmt: skip
-        response.raise_for_status()
-        return [e.get("text") or "" for e in response.json()["events"] if e["event"] == "user"]
+        return self.faults.user_texts(sender_id, self.rasa_urls[server])
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +101,7 @@ def scaled(
             yield Scaled(faults, [settings.base_url, f"http://127.0.0.1:{second_app}"], rasa_urls)
         finally:
             faults.stop()
-            client = redis.Redis.from_url(redis_server_url)
-            for key in client.scan_iter(f"{prefix}:*"):
-                client.delete(key)
-            client.close()
+            drop_redis_keys(redis_server_url, prefix)
             database.close()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -127,15 +128,25 @@ class FaultStack:
         with self.database.connect() as connection:
             return list(connection.execute(text(query), params))
 
-    def user_texts(self, sender_id: str) -> list[str]:
-        """What Rasa's tracker holds as the prospect's messages, in order."""
+    def user_texts(self, sender_id: str, rasa_url: str | None = None) -> list[str]:
+        """What Rasa's tracker holds as the prospect's messages, in order (asking `rasa_url`)."""
         token = self.stack.settings.rasa_token.get_secret_value()
         response = httpx.get(
-            f"{self.stack.settings.rasa_url}/conversations/{sender_id}/tracker",
+            f"{rasa_url or self.stack.settings.rasa_url}/conversations/{sender_id}/tracker",
             params={"token": token}, timeout=30,
         )  # fmt: skip
         response.raise_for_status()
         return [e.get("text") or "" for e in response.json()["events"] if e["event"] == "user"]
+
+
+def drop_redis_keys(redis_url: str, prefix: str) -> None:
+    """Remove a test stack's keys from the shared Redis."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    finally:
+        client.close()
 
 
 def direct_engine(url: str) -> Engine:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -14,15 +13,6 @@ from bot.conversation.locks import ConversationLocks
 from bot.conversation.redis_guard import RedisGuard
 from integrations.redis_client import make_redis
 from tests.support.stack import free_port
-
-
-@pytest.fixture
-async def redis_clients(redis_server_url: str) -> AsyncIterator[tuple[Redis, Redis]]:
-    """Two clients of one real Redis: two app instances."""
-    first, second = make_redis(redis_server_url), make_redis(redis_server_url)
-    yield first, second
-    await first.aclose()
-    await second.aclose()
 
 
 async def overlapping_turns(locks: list[ConversationLocks], key: str) -> int:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 import structlog
 from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,14 +46,6 @@ class SlowRasa:
 
 def web(text: str, user: str = "u1") -> InboundMessage:
     return InboundMessage(channel="webchat", channel_user_id=user, text=text)
-
-
-@pytest.fixture
-async def redis_clients(redis_server_url: str) -> AsyncIterator[tuple[Redis, Redis]]:
-    first, second = make_redis(redis_server_url), make_redis(redis_server_url)
-    yield first, second
-    await first.aclose()
-    await second.aclose()
 
 
 async def test_two_messages_of_one_conversation_at_once_run_one_after_the_other(
